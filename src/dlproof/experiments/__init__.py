@@ -1,0 +1,1 @@
+"""Experiments that prove the handbook's answers: registry, reports, claims, runner."""
