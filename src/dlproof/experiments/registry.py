@@ -171,6 +171,13 @@ class Report:
     figures: list[Figure] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
     nonfinite: list[str] = field(default_factory=list)  # names of metrics that were NaN/inf
+    # Set by the runner: called as on_progress(fraction in [0, 1], message).
+    on_progress: Callable[[float, str], None] | None = field(default=None, repr=False)
+
+    def progress(self, fraction: float, message: str = "") -> None:
+        """Tell whoever runs the experiment how far it is (no-op when nobody listens)."""
+        if self.on_progress is not None:
+            self.on_progress(min(max(float(fraction), 0.0), 1.0), message)
 
     def metric(self, name: str, value: float) -> float:
         v = float(value)
