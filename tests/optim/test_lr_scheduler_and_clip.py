@@ -34,15 +34,21 @@ def test_schedule_matches_torch(torch, name, kwargs):
     ours_opt = optim.SGD([{"params": [P([0.0])]}, {"params": [P([0.0])], "lr": 0.3}], lr=0.1)
     ours = getattr(lr_scheduler, name)(ours_opt, **kwargs)
     t_opt = torch.optim.SGD(
-        [{"params": [torch.nn.Parameter(torch.zeros(1))]},
-         {"params": [torch.nn.Parameter(torch.zeros(1))], "lr": 0.3}],
+        [
+            {"params": [torch.nn.Parameter(torch.zeros(1))]},
+            {"params": [torch.nn.Parameter(torch.zeros(1))], "lr": 0.3},
+        ],
         lr=0.1,
     )
     ref = getattr(torch.optim.lr_scheduler, name)(t_opt, **kwargs)
     for _ in range(epochs):
         np.testing.assert_allclose(ours.get_last_lr(), ref.get_last_lr(), rtol=1e-12, atol=1e-15)
-        np.testing.assert_allclose([g["lr"] for g in ours_opt.param_groups],
-                                   [g["lr"] for g in t_opt.param_groups], rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(
+            [g["lr"] for g in ours_opt.param_groups],
+            [g["lr"] for g in t_opt.param_groups],
+            rtol=1e-12,
+            atol=1e-15,
+        )
         t_opt.step()
         ours.step()
         ref.step()
@@ -59,7 +65,7 @@ def test_lambda_warmup_then_cosine():
         sched.step()
     np.testing.assert_allclose(lrs[:W], [0.25, 0.5, 0.75, 1.0])
     assert lrs[W] == 1.0 and abs(lrs[T]) < 1e-15
-    assert all(a >= b for a, b in zip(lrs[W:], lrs[W + 1:]))
+    assert all(a >= b for a, b in zip(lrs[W:], lrs[W + 1 :]))
 
 
 @pytest.mark.torch
@@ -72,8 +78,30 @@ def test_lambda_warmup_then_cosine():
     ],
 )
 def test_reduce_on_plateau_matches_torch(torch, kwargs):
-    losses = [1.0, 0.9, 0.89, 0.95, 0.9, 0.91, 0.7, 0.71, 0.72, 0.73, 0.74, 0.6, 0.6, 0.6,
-              0.6, 0.59, 0.58, 0.58, 0.9, 0.9, 0.9, 0.9]
+    losses = [
+        1.0,
+        0.9,
+        0.89,
+        0.95,
+        0.9,
+        0.91,
+        0.7,
+        0.71,
+        0.72,
+        0.73,
+        0.74,
+        0.6,
+        0.6,
+        0.6,
+        0.6,
+        0.59,
+        0.58,
+        0.58,
+        0.9,
+        0.9,
+        0.9,
+        0.9,
+    ]
     if kwargs.get("mode") == "max":
         losses = [-x for x in losses]
     ours_opt = optim.SGD([P([0.0])], lr=0.1)

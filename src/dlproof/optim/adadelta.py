@@ -14,11 +14,11 @@ __all__ = ["Adadelta"]
 class Adadelta(Optimizer):
     r"""Adadelta exactly as ``torch.optim.Adadelta``::
 
-        g  <- g + weight_decay * theta
-        v_t  = rho * v_{t-1} + (1 - rho) * g^2
-        dx   = sqrt(u_{t-1} + eps) / sqrt(v_t + eps) * g
-        u_t  = rho * u_{t-1} + (1 - rho) * dx^2
-        theta <- theta - lr * dx           (lr = 1.0 in Zeiler's paper)
+    g  <- g + weight_decay * theta
+    v_t  = rho * v_{t-1} + (1 - rho) * g^2
+    dx   = sqrt(u_{t-1} + eps) / sqrt(v_t + eps) * g
+    u_t  = rho * u_{t-1} + (1 - rho) * dx^2
+    theta <- theta - lr * dx           (lr = 1.0 in Zeiler's paper)
     """
 
     def __init__(

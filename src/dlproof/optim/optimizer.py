@@ -115,9 +115,7 @@ class Optimizer:
             packed = {k: copy.deepcopy(v) for k, v in g.items() if k != "params"}
             packed["params"] = [index[id(p)] for p in g["params"]]
             groups.append(packed)
-        state = {
-            index[pid]: copy.deepcopy(s) for pid, s in self._state.items() if pid in index
-        }
+        state = {index[pid]: copy.deepcopy(s) for pid, s in self._state.items() if pid in index}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:

@@ -1,4 +1,4 @@
-"""RMSprop: divide by a running RMS of the gradient (optionally centred, optionally with momentum)."""
+"""RMSprop: divide by a running RMS of the gradient (optionally centred, with momentum)."""
 
 from __future__ import annotations
 
