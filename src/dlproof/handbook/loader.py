@@ -228,18 +228,21 @@ def _parse_body(path: Path, lines: list[str], start: int) -> tuple[dict, dict]:
         return {}, {}
     if list(chunks) != list(LANGS):
         missing = [lang for lang in LANGS if lang not in chunks]
-        where = start + 1
+        where = min(first.values()) - 1  # the first language heading
         if missing:
             raise ContentError(path, where, f"an answered question needs both languages; "
                                f"missing '# {missing[0]}'")
         raise ContentError(path, where, "language parts must come in the order # zh, # en")
     for lang, body_lines in chunks.items():
-        body = "\n".join(body_lines).strip("\n")
+        body = "\n".join(body_lines).rstrip("\n")  # leading lines kept: line numbers stay true
         headings = [(i, m.group(1).strip()) for i, l in enumerate(body_lines)
                     if (m := re.match(r"^## (.+)$", l))]
         names = [h for _, h in headings]
         if names != list(SECTIONS[lang]):
-            raise ContentError(path, first[lang], f"the {lang} answer must have exactly the sections "
+            wrong = next((i for (i, h), want in zip(headings, SECTIONS[lang]) if h != want),
+                         headings[-1][0] if headings else -1)
+            raise ContentError(path, first[lang] + max(wrong, 0),
+                               f"the {lang} answer must have exactly the sections "
                                f"{' / '.join(SECTIONS[lang])} in that order; found {names}")
         for k, (i, name) in enumerate(headings):
             end = headings[k + 1][0] if k + 1 < len(headings) else len(body_lines)
@@ -299,7 +302,12 @@ def parse_question(path: Path, text: str | None = None) -> Question:
         if Counter(zh) != Counter(en):
             only_zh = sorted((Counter(zh) - Counter(en)).elements())
             only_en = sorted((Counter(en) - Counter(zh)).elements())
-            raise ContentError(path, first["en"], "zh and en answers must carry the same display "
+            line = first["en"]
+            for m in re.finditer(r"\$\$(.+?)\$\$", answer["en"], flags=re.S):
+                if " ".join(m.group(1).split()) in only_en:
+                    line += answer["en"][: m.start()].count("\n")
+                    break
+            raise ContentError(path, line, "zh and en answers must carry the same display "
                                f"formulas; only in zh: {only_zh[:3]}; only in en: {only_en[:3]}")
     return Question(path=path, answer=answer, answer_line=first, **meta)
 

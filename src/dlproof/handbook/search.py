@@ -3,8 +3,8 @@
 Text is cut into terms: runs of CJK characters become overlapping character bigrams (and the single
 character when a run has only one), Latin words become lower-case words. Ranking is BM25 over three
 fields with weights: titles and seed lines (the user's own wording) count more than answer text.
-An exact substring match of the whole query in a title or seed line adds a bonus, so a query that
-is literally part of a question wins ties.
+Each title or seed line that contains the whole query verbatim multiplies the score (up to four
+such lines), so a question the user's list asks in exactly these words, and asks repeatedly, wins.
 """
 
 from __future__ import annotations
@@ -82,8 +82,10 @@ class SearchIndex:
                         score += weight * self.idf[t] * norm
             if score <= 0:
                 continue
-            if needle and any(needle in s.lower() for s in (q.title_zh, q.title_en, *q.seed_lines)):
-                score *= 1.5
+            # Each title or seed line that contains the whole query verbatim is the user asking
+            # exactly this; several such lines (a question asked repeatedly) rank higher.
+            literal = sum(needle in s.lower() for s in (q.title_zh, q.title_en, *q.seed_lines))
+            score *= 1 + 0.5 * min(literal, 4)
             hits.append(Hit(q, score))
         hits.sort(key=lambda h: (-h.score, h.question.id))
         return hits[:limit]

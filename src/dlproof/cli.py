@@ -1,0 +1,225 @@
+"""The ``dlproof`` command.
+
+Core commands (list, show, search, status) live here. Commands of other layers are added by
+their own ``register(app)`` functions (experiments: run/check; web: serve; study: quiz/export;
+bench). Heavy modules (numpy, matplotlib, fastapi) are imported inside command bodies only, so
+``dlproof --help`` and ``dlproof show`` start fast.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import json
+import re
+import sys
+from enum import Enum
+
+import typer
+
+app = typer.Typer(
+    name="dlproof",
+    help="An executable deep-learning interview handbook: 91 questions, answered in Chinese and "
+    "English, every claim proven by running code.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class Lang(str, Enum):
+    zh = "zh"
+    en = "en"
+
+
+def _console():
+    from rich.console import Console
+
+    return Console()
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _questions():
+    from dlproof.handbook.loader import ContentError, all_questions
+
+    try:
+        return all_questions()
+    except ContentError as exc:
+        _fail(f"the question bank is invalid: {exc}")
+
+
+def _check_topic(topic: str | None) -> None:
+    from dlproof.handbook.topics import TOPICS
+
+    if topic is not None and topic not in TOPICS:
+        close = difflib.get_close_matches(topic, list(TOPICS), n=3, cutoff=0.3)
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        _fail(f"unknown topic {topic!r}.{hint} Topics: {', '.join(TOPICS)}")
+
+
+@app.command("list")
+def list_questions(
+    topic: str = typer.Option(None, "--topic", "-t", help="Only this topic (e.g. cnn)."),
+    lang: Lang = typer.Option(Lang.zh, "--lang", "-l", help="Title language."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable list (stable fields)."),
+):
+    """List the questions, grouped by topic."""
+    _check_topic(topic)
+    questions = [q for q in _questions() if topic is None or q.topic == topic]
+    if as_json:
+        typer.echo(json.dumps([q.to_json() for q in questions], ensure_ascii=False, indent=1))
+        return
+    from rich.table import Table
+
+    from dlproof.handbook.topics import topic_label
+
+    table = Table(show_lines=False)
+    table.add_column("topic" if lang is Lang.en else "主题", style="magenta", no_wrap=True)
+    table.add_column("id", style="cyan", no_wrap=True)
+    table.add_column("title" if lang is Lang.en else "题目")
+    table.add_column("", no_wrap=True)
+    last = None
+    for q in questions:
+        label = topic_label(q.topic, lang.value) if q.topic != last else ""
+        last = q.topic
+        mark = "[green]✓[/green]" if q.answered else "[dim]·[/dim]"
+        table.add_row(label, q.id, q.title(lang.value), mark)
+    console = _console()
+    console.print(table)
+    answered = sum(q.answered for q in questions)
+    console.print(f"{len(questions)} questions, {answered} answered (✓)")
+
+
+def _looks_like_id(text: str) -> bool:
+    return re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", text) is not None
+
+
+@app.command()
+def show(
+    query: str = typer.Argument(..., help="A question id, or text to search for."),
+    lang: Lang = typer.Option(Lang.zh, "--lang", "-l", help="Answer language."),
+):
+    """Show a question with its answer and the latest measured claims."""
+    from dlproof.handbook.loader import get_question
+
+    _questions()
+    question = get_question(query.strip())
+    if question is None:
+        from dlproof.handbook.search import search
+
+        ids = [q.id for q in _questions()]
+        if _looks_like_id(query.strip()) and "-" in query:
+            close = difflib.get_close_matches(query.strip(), ids, n=5, cutoff=0.5)
+            close += [h.question.id for h in search(query.replace("-", " "), 5)
+                      if h.question.id not in close]
+            hint = f" Closest: {', '.join(close[:5])}" if close else ""
+            _fail(f"no question with id {query!r}.{hint}")
+        hits = search(query, 5)
+        if not hits:
+            close = difflib.get_close_matches(query.strip(), ids, n=5, cutoff=0.4)
+            hint = f" Closest ids: {', '.join(close)}" if close else ""
+            _fail(f"no question matches {query!r}.{hint} Try `dlproof list`.")
+        question = hits[0].question
+        others = [h.question.id for h in hits[1:]]
+        if others:
+            typer.echo(("其他匹配: " if lang is Lang.zh else "Other matches: ") + ", ".join(others))
+    from dlproof.handbook.claims import claim_status
+    from dlproof.handbook.terminal import render
+
+    render(question, lang.value, claim_status(question) if question.answered else [], _console())
+
+
+@app.command("search")
+def search_command(
+    text: str = typer.Argument(..., help="Words or Chinese text, e.g. 梯度消失 or dropout."),
+    lang: Lang = typer.Option(Lang.zh, "--lang", "-l"),
+    limit: int = typer.Option(10, "--limit", "-n", min=1, max=91),
+):
+    """Search questions and answers (Chinese by character n-grams, English by words)."""
+    from dlproof.handbook.search import search
+
+    _questions()
+    if len(text) > 200:
+        _fail("search text is longer than 200 characters")
+    hits = search(text, limit)
+    if not hits:
+        typer.echo("没有匹配的题目。" if lang is Lang.zh else "No question matches.")
+        raise typer.Exit(1)
+    from rich.table import Table
+
+    table = Table()
+    table.add_column("score", justify="right")
+    table.add_column("id", style="cyan")
+    table.add_column("题目" if lang is Lang.zh else "title")
+    for h in hits:
+        table.add_row(f"{h.score:.1f}", h.question.id, h.question.title(lang.value))
+    _console().print(table)
+
+
+@app.command()
+def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable coverage.")):
+    """Coverage per topic: answered / with experiment / claims verified."""
+    from dlproof.handbook.claims import verified
+    from dlproof.handbook.topics import TOPICS
+
+    questions = _questions()
+    rows = []
+    for topic, (zh, en) in TOPICS.items():
+        qs = [q for q in questions if q.topic == topic]
+        rows.append({
+            "topic": topic, "title_zh": zh, "title_en": en, "questions": len(qs),
+            "answered": sum(q.answered for q in qs),
+            "with_experiment": sum(bool(q.experiments) for q in qs),
+            "claims_verified": sum(q.answered and verified(q) for q in qs),
+        })
+    total = {k: sum(r[k] for r in rows)
+             for k in ("questions", "answered", "with_experiment", "claims_verified")}
+    if as_json:
+        typer.echo(json.dumps({"topics": rows, "total": total}, ensure_ascii=False, indent=1))
+        return
+    from rich.table import Table
+
+    table = Table(title="dlproof coverage")
+    for col in ("topic", "questions", "answered", "with experiment", "claims verified"):
+        table.add_column(col, justify="left" if col == "topic" else "right")
+    for r in rows:
+        table.add_row(f"{r['title_en']} ({r['topic']})", str(r["questions"]), str(r["answered"]),
+                      str(r["with_experiment"]), str(r["claims_verified"]))
+    table.add_row("[bold]total[/bold]", *(f"[bold]{total[k]}[/bold]" for k in total))
+    console = _console()
+    console.print(table)
+    console.print("claims verified = answered, and the latest cached run of every experiment it "
+                  "lists has all claims holding (`dlproof check` measures them).")
+
+
+# Commands contributed by other layers: module path -> its register(app) function.
+EXTENSIONS = (
+    "dlproof.experiments.commands",
+    "dlproof.web.commands",
+    "dlproof.study.commands",
+    "dlproof.bench_command",
+)
+
+
+def _register_extensions() -> None:
+    for name in EXTENSIONS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # a layer still being built in this checkout
+            if exc.name != name:
+                raise
+            continue
+        module.register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    _register_extensions()
+    app(args=argv if argv is not None else sys.argv[1:], prog_name="dlproof")
+
+
+if __name__ == "__main__":
+    main()
