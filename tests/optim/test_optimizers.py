@@ -52,9 +52,7 @@ def _grad_fn(seed):
 
 def _run_ours(name, kwargs, x0, bias0, seed):
     w, b = P(x0), P(bias0)
-    opt = getattr(optim, name)(
-        [{"params": [w]}, {"params": [b], "lr": kwargs.get("lr", 1.0) / 2}], **kwargs
-    )
+    opt = getattr(optim, name)([{"params": [w]}, {"params": [b], "lr": kwargs.get("lr", 1.0) / 2}], **kwargs)
     gw, gb = _grad_fn(seed), _grad_fn(seed + 1)
     traj = []
     for t in range(STEPS):

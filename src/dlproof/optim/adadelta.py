@@ -32,9 +32,7 @@ class Adadelta(Optimizer):
     ):
         if lr < 0 or eps < 0 or weight_decay < 0 or not 0 <= rho <= 1:
             raise ValueError("invalid Adadelta hyper-parameters")
-        super().__init__(
-            params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
-        )
+        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize))
 
     def _update(self, p: Any, grad: np.ndarray, state: dict, group: dict) -> None:
         if not state:

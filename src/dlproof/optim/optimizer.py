@@ -49,9 +49,7 @@ class Optimizer:
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         for p in params:
             if not hasattr(p, "data") or not hasattr(p, "grad"):
-                raise TypeError(
-                    f"optimizer parameters need .data and .grad, got {type(p).__name__}"
-                )
+                raise TypeError(f"optimizer parameters need .data and .grad, got {type(p).__name__}")
             if id(p) in seen:
                 raise ValueError("a parameter appears in more than one parameter group")
             seen.add(id(p))
