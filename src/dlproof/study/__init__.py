@@ -1,0 +1,1 @@
+"""Study mode: FSRS spaced repetition over the SQLite store, terminal quiz, exports."""
