@@ -1,0 +1,237 @@
+"""Timing harness: dlproof and PyTorch on identical work, in one process, interleaved.
+
+Method (see ``/work/shared/notes/performance-prototypes.md``, "How to measure"):
+
+* both sides are warmed up (``warmup`` calls each) before anything is timed;
+* each side's inner-loop count is calibrated separately so that one *sample* (``n`` back-to-back
+  calls, timed with ``time.perf_counter``) lasts at least ``min_sample_s`` (30 ms by default);
+* ``samples`` samples are taken per side, alternating dlproof / torch sample by sample and
+  flipping which side goes first on every repetition, so slow drifts of the host hit both sides;
+* the reported figures are each side's median time per call and the **median of the per-pair
+  ratios** dlproof/torch (plus the quartiles and min-max of those ratios as the spread).
+
+``gc.collect()`` runs before every sample (not inside it), so each sample starts from the same heap
+state; the cyclic collector stays enabled while timing, as in real use.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class TimingConfig:
+    """How hard to measure. ``full`` is the default; ``quick`` and ``tiny`` trade accuracy for time."""
+
+    warmup: int = 3
+    min_sample_s: float = 0.030
+    samples: int = 25
+    max_calls_per_sample: int = 100_000
+
+    @classmethod
+    def named(cls, mode: str) -> TimingConfig:
+        if mode == "full":
+            return cls()
+        if mode == "quick":
+            return cls(warmup=2, min_sample_s=0.010, samples=7)
+        if mode == "tiny":  # smoke test: proves the machinery runs, measures nothing
+            return cls(warmup=1, min_sample_s=0.0, samples=2, max_calls_per_sample=1)
+        raise ValueError(f"unknown timing mode {mode!r} (full, quick, tiny)")
+
+
+def _sample(fn, n: int) -> float:
+    """Seconds per call of ``fn``, averaged over ``n`` back-to-back calls."""
+    perf = time.perf_counter
+    t0 = perf()
+    for _ in range(n):
+        fn()
+    return (perf() - t0) / n
+
+
+def calibrate(fn, cfg: TimingConfig) -> int:
+    """Smallest call count whose sample lasts at least ``cfg.min_sample_s`` (two refinements)."""
+    n = 1
+    for _ in range(3):
+        t = _sample(fn, n) * n
+        if t >= cfg.min_sample_s or n >= cfg.max_calls_per_sample:
+            break
+        # aim 20% above the threshold so the sample does not straddle it
+        n = min(cfg.max_calls_per_sample, max(n + 1, math.ceil(n * 1.2 * cfg.min_sample_s / max(t, 1e-9))))
+    return max(1, min(n, cfg.max_calls_per_sample))
+
+
+def _quantile(xs: list[float], q: float) -> float:
+    s = sorted(xs)
+    if len(s) == 1:
+        return s[0]
+    pos = q * (len(s) - 1)
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (pos - lo)
+
+
+def time_pair(fn_dl, fn_torch, cfg: TimingConfig) -> dict:
+    """Interleaved timing of two zero-argument callables; returns medians and the ratio spread."""
+    for _ in range(cfg.warmup):
+        fn_dl()
+        fn_torch()
+    n_dl = calibrate(fn_dl, cfg)
+    n_torch = calibrate(fn_torch, cfg)
+    t_dl: list[float] = []
+    t_torch: list[float] = []
+    for i in range(cfg.samples):
+        order = ((fn_dl, n_dl, t_dl), (fn_torch, n_torch, t_torch))
+        if i % 2:
+            order = order[::-1]
+        for fn, n, out in order:
+            gc.collect()
+            out.append(_sample(fn, n))
+    ratios = [a / b for a, b in zip(t_dl, t_torch)]
+    return {
+        "dlproof_s": statistics.median(t_dl),
+        "torch_s": statistics.median(t_torch),
+        "dlproof_min_s": min(t_dl),
+        "torch_min_s": min(t_torch),
+        "ratio": statistics.median(ratios),
+        "ratio_p25": _quantile(ratios, 0.25),
+        "ratio_p75": _quantile(ratios, 0.75),
+        "ratio_min": min(ratios),
+        "ratio_max": max(ratios),
+        "samples": cfg.samples,
+        "calls_per_sample": {"dlproof": n_dl, "torch": n_torch},
+    }
+
+
+# ------------------------------------------------------------------------------- environment
+def noise_probe() -> float:
+    """Seconds for a fixed pure-Python loop: compare start vs end of a run to spot disturbance."""
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        acc = 0
+        for i in range(200_000):
+            acc += i * i
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def loadavg() -> list[float] | None:
+    try:
+        return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+    except OSError:
+        return None
+
+
+def cpu_info() -> dict:
+    info: dict = {
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "logical_cpus": os.cpu_count(),
+    }
+    try:
+        info["usable_cpus"] = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        pass
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+        first = text.split("\n\n")[0]
+        fields = {}
+        for line in first.splitlines():
+            if ":" in line:
+                k, v = line.split(":", 1)
+                fields[k.strip()] = v.strip()
+        info["model_name"] = fields.get("model name")
+        info["cpu_family"] = fields.get("cpu family")
+        info["cpu_model"] = fields.get("model")
+        flags = fields.get("flags", "").split()
+        info["simd"] = [f for f in ("avx", "avx2", "fma", "avx512f", "avx512_bf16") if f in flags]
+    except OSError:
+        pass
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                info["mem_total_gib"] = round(int(line.split()[1]) / 2**20, 1)
+    except OSError:
+        pass
+    return info
+
+
+def git_revision() -> dict:
+    def run(*args):
+        try:
+            r = subprocess.run(
+                ["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10
+            )
+            return r.stdout.strip() if r.returncode == 0 else None
+        except (OSError, subprocess.SubprocessError):
+            return None
+
+    return {"commit": run("rev-parse", "--short", "HEAD"), "subject": run("log", "-1", "--format=%s")}
+
+
+def blas_info() -> list[dict]:
+    from threadpoolctl import threadpool_info
+
+    keep = ("user_api", "internal_api", "prefix", "version", "architecture", "threading_layer",
+            "num_threads")
+    return [{k: d.get(k) for k in keep} for d in threadpool_info()]
+
+
+def versions() -> dict:
+    import numpy
+
+    out = {"python": sys.version.split()[0], "numpy": numpy.__version__}
+    try:
+        import dlproof
+
+        out["dlproof"] = dlproof.__version__
+    except Exception as exc:  # noqa: BLE001 - report, never crash the run
+        out["dlproof"] = f"unavailable: {exc}"
+    try:
+        import threadpoolctl
+
+        out["threadpoolctl"] = threadpoolctl.__version__
+    except ImportError:
+        pass
+    try:
+        import torch
+
+        out["torch"] = torch.__version__
+        out["torch_cpu_capability"] = torch.backends.cpu.get_cpu_capability()
+        out["torch_num_threads"] = torch.get_num_threads()
+        cfg = torch.__config__.show()
+        for line in cfg.splitlines():
+            line = line.strip()
+            if "Math Kernel Library" in line or line.startswith("- Intel(R) oneAPI"):
+                out["torch_mkl"] = line.lstrip("- ")
+            if "MKL-DNN" in line or "oneDNN" in line:
+                out["torch_onednn"] = line.lstrip("- ")
+    except ImportError:
+        out["torch"] = None
+    return out
+
+
+def environment() -> dict:
+    env_vars = {
+        k: os.environ.get(k)
+        for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
+                  "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+    }
+    return {
+        "time_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": cpu_info(),
+        "versions": versions(),
+        "git": git_revision(),
+        "env": env_vars,
+    }

@@ -1,0 +1,80 @@
+"""Smoke test of the benchmark runner (bench/, run from the source checkout).
+
+Runs ``python -m bench --tiny`` in-process: tiny sizes, 1-2 samples, so it proves the machinery
+(the float64 parity check of every workload, interleaved timing, start-up timing, JSON output)
+without measuring anything. No timing assertions: times only have to be finite and positive.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture()
+def bench_runner(torch):
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
+    from bench import runner
+
+    return runner
+
+
+def _positive(x) -> bool:
+    return isinstance(x, int | float) and math.isfinite(x) and x > 0
+
+
+@pytest.mark.torch
+def test_tiny_run_writes_json_with_every_workload(bench_runner, tmp_path, capsys):
+    from bench.workloads import all_workloads
+
+    out = tmp_path / "bench.json"
+    bench_runner.main(["--tiny", "--no-check-command", "--json", str(out)])
+    result = json.loads(out.read_text(encoding="utf-8"))
+
+    names = [w.name for w in all_workloads()]
+    assert [w["name"] for w in result["workloads"]] == names
+    for w in result["workloads"]:
+        assert w["status"] == "ok", f"{w['name']}: {w['status']}: {w.get('message')}"
+        assert w["check"]["ok"], w["check"]["problems"]
+        t = w["timing"]
+        for key in ("dlproof_s", "torch_s", "ratio", "ratio_min", "ratio_max"):
+            assert _positive(t[key]), (w["name"], key, t[key])
+    for key in ("machine", "versions", "env"):
+        assert result["environment"][key]
+    assert result["threads"]["torch"] >= 1
+    assert any(p.get("user_api") == "blas" for p in result["threads"]["blas_pools"])
+
+    startup = {c["name"]: c for c in result["startup"]}
+    assert {"python_pass", "import_dlproof", "cli_help", "cli_show"} <= set(startup)
+    assert "cli_check" not in startup
+    for c in startup.values():
+        if c["status"] == "ok":
+            assert _positive(c["median_s"]), c
+        else:  # a command that does not exist yet is skipped with a message, not a crash
+            assert c["status"] == "skipped" and c["message"], c
+    assert startup["import_dlproof"]["status"] == "ok"
+    assert "ratio" in capsys.readouterr().out
+
+
+@pytest.mark.torch
+def test_only_selects_and_unknown_name_is_an_error(bench_runner, tmp_path):
+    out = tmp_path / "one.json"
+    bench_runner.main(["--tiny", "--no-startup", "--only", "chain", "--json", str(out)])
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert [w["name"] for w in result["workloads"]] == ["chain_f32"]
+    assert "startup" not in result
+    with pytest.raises(SystemExit):
+        bench_runner.main(["--tiny", "--only", "no-such-workload"])
+
+
+def test_dlproof_bench_command_finds_the_source_checkout():
+    from dlproof.bench_command import find_bench_root
+
+    assert find_bench_root() == REPO_ROOT
