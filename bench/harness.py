@@ -235,3 +235,28 @@ def environment() -> dict:
         "git": git_revision(),
         "env": env_vars,
     }
+
+
+def time_many(fns: dict, cfg: TimingConfig, reference: str) -> dict:
+    """Interleaved timing of several callables (rotating order); ratios against ``reference``.
+
+    Used by ``bench.proposals`` to compare an engine as it is, a patched copy, and torch in one
+    process: ``{name: {"s": median seconds per call, "ratio": median of per-round ratios}}``.
+    """
+    names = list(fns)
+    for _ in range(cfg.warmup):
+        for f in fns.values():
+            f()
+    calls = {k: calibrate(f, cfg) for k, f in fns.items()}
+    times: dict[str, list[float]] = {k: [] for k in names}
+    for i in range(cfg.samples):
+        k0 = i % len(names)
+        for k in names[k0:] + names[:k0]:
+            gc.collect()
+            times[k].append(_sample(fns[k], calls[k]))
+    ref = times[reference]
+    return {
+        k: {"s": statistics.median(v),
+            "ratio": statistics.median(a / b for a, b in zip(v, ref))}
+        for k, v in times.items()
+    }
