@@ -50,7 +50,9 @@ def setup() -> None:
                 cjk_available = True
             except (OSError, RuntimeError, ValueError):
                 cjk_available = False
-        rcParams["font.family"] = "sans-serif"
+        # A list of concrete families (not the generic "sans-serif") enables matplotlib's per-glyph
+        # fallback: CJK from WenQuanYi, everything it lacks (e.g. U+1D40 superscript T) from DejaVu.
+        rcParams["font.family"] = families
         rcParams["font.sans-serif"] = families + [
             f for f in rcParams["font.sans-serif"] if f not in families]
         rcParams["axes.unicode_minus"] = False  # the CJK font has no U+2212
