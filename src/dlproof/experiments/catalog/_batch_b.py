@@ -48,20 +48,24 @@ def init_weights(rng, sizes, scheme: str, dtype=np.float64):
     scheme: "xavier" (uniform, Var = 2/(fan_in+fan_out)), "he" (normal, Var = 2/fan_in),
     "lecun" (normal, Var = 1/fan_in), "normal:S" (N(0, S^2)), "const:C", "orth:G" (gain*orthogonal).
     """
+    from dlproof.nn import init
+
     out = []
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
         shape = (fan_out, fan_in)
+        w = np.zeros(shape, dtype)
         if scheme == "xavier":
-            a = np.sqrt(6.0 / (fan_in + fan_out))
-            w = rng.uniform(-a, a, shape)
+            init.xavier_uniform_(w, generator=rng)
         elif scheme == "he":
-            w = rng.normal(0.0, np.sqrt(2.0 / fan_in), shape)
+            init.kaiming_normal_(w, nonlinearity="relu", generator=rng)
         elif scheme == "lecun":
-            w = rng.normal(0.0, np.sqrt(1.0 / fan_in), shape)
+            init.kaiming_normal_(w, nonlinearity="linear", generator=rng)
         elif scheme.startswith("normal:"):
-            w = rng.normal(0.0, float(scheme.split(":")[1]), shape)
+            init.normal_(w, 0.0, float(scheme.split(":")[1]), generator=rng)
         elif scheme.startswith("const:"):
-            w = np.full(shape, float(scheme.split(":")[1]))
+            init.constant_(w, float(scheme.split(":")[1]))
+        elif scheme.startswith("orth:"):
+            init.orthogonal_(w, gain=float(scheme.split(":")[1]), generator=rng)
         else:
             raise ValueError(f"unknown init scheme {scheme!r}")
         out.append(w.astype(dtype))
