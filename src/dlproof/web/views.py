@@ -24,6 +24,7 @@ class QuestionStatus:
     verified: bool
     claims_total: int = 0
     claims_holding: int = 0
+    claims_measured: int = 0  # claims with a value in the latest runs
 
 
 @dataclass
@@ -63,6 +64,7 @@ def question_status(q: Question, registered: dict, reports: dict) -> QuestionSta
         verified=bool(q.experiments) and claims.verified(q, reports),
         claims_total=len(statuses),
         claims_holding=sum(1 for s in statuses if s.holds),
+        claims_measured=sum(1 for s in statuses if s.holds is not None),
     )
 
 

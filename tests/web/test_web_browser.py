@@ -1,0 +1,235 @@
+"""The web app in real headless Chromium against a real uvicorn server on 127.0.0.1.
+
+Screenshots (desktop 1280 px and phone 375 px) go to ``test-artifacts/screenshots/``; page load
+timings to ``test-artifacts/web-timings.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from weblib import ANSWERED, EXP_ID, UNANSWERED
+
+pytestmark = pytest.mark.browser
+
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+SHOTS = ARTIFACTS / "screenshots"
+PHONE = {"width": 375, "height": 812}
+DESKTOP = {"width": 1280, "height": 900}
+TIMINGS: dict[str, float] = {}
+
+
+@pytest.fixture(scope="module")
+def server(bank, test_experiment, tmp_path_factory):
+    import uvicorn
+
+    from dlproof.web.app import create_app
+
+    study = tmp_path_factory.mktemp("web_study") / "study.sqlite3"
+    app = create_app(bank, study_path=study, fuzz=False)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not srv.started:
+        assert time.time() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    yield {"url": f"http://127.0.0.1:{port}", "app": app, "study": study}
+    srv.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path, headless=True, args=ARGS)
+        yield b
+        b.close()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    if TIMINGS:
+        (ARTIFACTS / "web-timings.json").write_text(json.dumps(TIMINGS, indent=2))
+
+
+@pytest.fixture()
+def page_factory(browser):
+    contexts = []
+
+    def make(viewport=DESKTOP):
+        ctx = browser.new_context(viewport=viewport, device_scale_factor=1)
+        contexts.append(ctx)
+        page = ctx.new_page()
+        page.problems = []  # console errors, page errors and failed requests
+        page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
+        page.on("pageerror", lambda e: page.problems.append(str(e)))
+        page.on("requestfailed", lambda r: page.problems.append(f"failed {r.url}"))
+        page.on("response", lambda r: r.status >= 400 and page.problems.append(f"{r.status} {r.url}"))
+        return page
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky header belongs at the top
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def wait_math(page, timeout=30_000) -> None:
+    page.wait_for_selector("html[data-math=done]", state="attached", timeout=timeout)
+
+
+def assert_math_rendered(page, at_least: int) -> None:
+    n = page.locator("mjx-container").count()
+    assert n >= at_least, f"only {n} formulas rendered"
+    errors = page.locator("mjx-merror, [data-mml-node=merror], [data-mjx-error]").count()
+    assert errors == 0, f"{errors} MathJax errors"
+
+
+def no_horizontal_scroll(page) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"] + 1, f"page is {width}px wide"
+
+
+def test_index_desktop_and_phone(server, page_factory):
+    for name, vp in (("desktop", DESKTOP), ("phone", PHONE)):
+        page = page_factory(vp)
+        t0 = time.perf_counter()
+        page.goto(server["url"] + "/", wait_until="load")
+        TIMINGS[f"index_load_s_{name}"] = round(time.perf_counter() - t0, 3)
+        assert page.locator("#coverage").is_visible()
+        assert page.locator(f"li[data-qid={UNANSWERED}] .badge.none").first.is_visible()
+        assert page.locator(f"li[data-qid={ANSWERED}] .badge.ok").first.is_visible()
+        no_horizontal_scroll(page)
+        shot(page, f"index-{name}")
+        assert page.problems == []
+
+
+def test_question_page_renders_math(server, page_factory):
+    for name, vp in (("desktop", DESKTOP), ("phone", PHONE)):
+        page = page_factory(vp)
+        t0 = time.perf_counter()
+        page.goto(f"{server['url']}/q/{ANSWERED}", wait_until="load")
+        t_load = time.perf_counter() - t0
+        wait_math(page)
+        TIMINGS[f"question_load_s_{name}"] = round(t_load, 3)
+        TIMINGS[f"question_math_rendered_s_{name}"] = round(time.perf_counter() - t0, 3)
+        # both languages are typeset: 4 inline + 2 display + 1 table + 1 follow-up + 1 pitfall each
+        assert_math_rendered(page, at_least=14)
+        assert page.locator("#answer-zh mjx-container").first.is_visible()
+        assert page.locator("#answer-en").is_hidden()
+        no_horizontal_scroll(page)
+        shot(page, f"question-{name}")
+        assert page.problems == []
+
+
+def test_language_toggle_persists_across_reload(server, page_factory):
+    page = page_factory()
+    page.goto(f"{server['url']}/q/{ANSWERED}")
+    wait_math(page)
+    assert page.locator("#answer-zh").is_visible() and page.locator("#answer-en").is_hidden()
+    page.click("button[data-set-lang=en]")
+    assert page.locator("#answer-en").is_visible() and page.locator("#answer-zh").is_hidden()
+    assert page.locator("#answer-en mjx-container").first.is_visible()
+    page.reload()
+    wait_math(page)
+    assert page.evaluate("document.documentElement.dataset.lang") == "en"
+    assert page.locator("#answer-en").is_visible() and page.locator("#answer-zh").is_hidden()
+    assert page.locator("button[data-set-lang=en]").get_attribute("aria-pressed") == "true"
+    # the index remembers it too, rendered by the server from the cookie
+    page.goto(server["url"] + "/")
+    assert page.locator("h1 .l-en").is_visible() and page.locator("h1 .l-zh").is_hidden()
+    shot(page, "index-desktop-en")
+    page.click("button[data-set-lang=zh]")
+    page.reload()
+    assert page.locator("h1 .l-zh").is_visible()
+
+
+def test_run_button_shows_progress_then_claims(server, page_factory):
+    page = page_factory()
+    page.goto(f"{server['url']}/q/{ANSWERED}")
+    wait_math(page)
+    assert page.locator(f"#exp-{EXP_ID} .not-run").is_visible()
+    page.click(f"button.run-btn[data-exp={EXP_ID}]")
+    page.wait_for_selector(f"#status-{EXP_ID}:not([hidden])", timeout=5_000)
+    # other requests are answered while the experiment runs in the background
+    t0 = time.perf_counter()
+    other = page.context.new_page()
+    other.goto(server["url"] + "/")
+    assert time.perf_counter() - t0 < 5
+    other.close()
+    page.wait_for_selector("tr[data-claim=error-small]", timeout=60_000)
+    wait_math(page)
+    assert page.locator("tr[data-claim=error-small] .verdict").inner_text().startswith("✓")
+    assert page.locator("tr[data-claim=ratio-near-one]").is_visible()
+    assert page.locator("#answer-zh .claim-badge.holds").count() == 2
+    assert page.locator(f"#exp-{EXP_ID} figure img").evaluate("img => img.naturalWidth") > 0
+    assert_math_rendered(page, at_least=14)
+    shot(page, "question-after-run-desktop")
+    assert page.problems == []
+
+
+def test_quiz_with_keyboard(server, page_factory):
+    page = page_factory(PHONE)
+    page.goto(server["url"] + "/quiz?lang=en")
+    card = page.locator("#quiz-card")
+    assert card.get_attribute("data-card") == f"{ANSWERED}:en"
+    assert page.locator("#card-answer").is_hidden()
+    learned_before = int(page.locator(".count.learned").inner_text())
+    shot(page, "quiz-phone-question")
+    page.keyboard.press("Space")
+    assert page.locator("#card-answer").is_visible()
+    wait_math(page)
+    assert_math_rendered(page, at_least=5)
+    shot(page, "quiz-phone-revealed")
+    with page.expect_navigation():
+        page.keyboard.press("3")
+    assert int(page.locator(".count.learned").inner_text()) == learned_before + 1
+    assert page.locator("#quiz-card").get_attribute("data-card") == f"{UNANSWERED}:en"
+    assert page.locator("text=no handbook answer yet").first.is_visible()
+    from dlproof.study.store import StudyStore
+
+    with StudyStore(server["study"]) as st:
+        assert [(r["card_id"], r["rating"]) for r in st.logs()][-1] == (f"{ANSWERED}:en", 3)
+    no_horizontal_scroll(page)
+    assert page.problems == []
+
+
+def test_error_page_in_browser(server, page_factory):
+    page = page_factory(PHONE)
+    resp = page.goto(f"{server['url']}/q/softmax-derivativ")
+    assert resp.status == 404
+    assert page.locator(".error-code").inner_text() == "404"
+    shot(page, "error-404-phone")
+
+
+def test_static_export_opens_from_file_url(bank, page_factory, tmp_path):
+    from dlproof.study.export import export_html
+
+    site = tmp_path / "site"
+    export_html(site, bank)
+    page = page_factory()
+    page.goto((site / "q" / f"{ANSWERED}.html").as_uri())
+    wait_math(page)
+    assert_math_rendered(page, at_least=14)
+    page.click("button[data-set-lang=en]")
+    page.goto((site / "index.html").as_uri())
+    assert page.evaluate("document.documentElement.dataset.lang") == "en"  # localStorage
+    page.click(f"li[data-qid={UNANSWERED}] a")
+    assert page.locator("#unanswered").is_visible()
+    shot(page, "static-export-desktop")
+    assert page.problems == []
