@@ -268,8 +268,8 @@ class Tensor:
         return self.data.tolist()
 
     def detach(self) -> Tensor:
-        """A new leaf sharing the data, cut from the graph."""
-        return Tensor._wrap(self.data)
+        """A new tensor sharing the data, cut from the graph (no gradient flows through)."""
+        return _ops.NonDiff.apply(self, fn=_identity)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if requires_grad and self.data.dtype.kind not in "fc":
@@ -408,8 +408,7 @@ class Tensor:
 
     # comparisons: non-differentiable boolean tensors
     def _cmp(self, other, op):
-        o = other.data if isinstance(other, Tensor) else other
-        return Tensor._wrap(op(self.data, o))
+        return _ops.NonDiff.apply(self, other, fn=op)
 
     def __lt__(self, other):
         return self._cmp(other, np.less)
@@ -430,7 +429,7 @@ class Tensor:
         return self._cmp(other, np.not_equal)
 
     def __invert__(self):
-        return Tensor._wrap(~self.data)
+        return _ops.NonDiff.apply(self, fn=np.invert)
 
     def __and__(self, other):
         return self._cmp(other, np.logical_and)
@@ -542,10 +541,11 @@ class Tensor:
         return _ops.amin(self, dim, keepdim)
 
     def argmax(self, dim=None, keepdim=False):
-        return Tensor._wrap(_argext(self.data, dim, keepdim, np.argmax))
+        """Index of the (first) maximum, flattened when dim is None; no gradient."""
+        return _ops.NonDiff.apply(self, dim, keepdim, np.argmax, fn=_argext)
 
     def argmin(self, dim=None, keepdim=False):
-        return Tensor._wrap(_argext(self.data, dim, keepdim, np.argmin))
+        return _ops.NonDiff.apply(self, dim, keepdim, np.argmin, fn=_argext)
 
     # -- shape methods ----------------------------------------------------------------------
     def reshape(self, *shape):
@@ -593,6 +593,10 @@ class Tensor:
 
 
 _new = object.__new__
+
+
+def _identity(x):
+    return x
 
 
 def _pick(a, b):
@@ -876,7 +880,13 @@ class Context:
 
 
 class Function:
-    """Base class of every differentiable op; see the module docstring."""
+    """Base class of every differentiable op; see dlproof.engine.function's docstring.
+
+    ``differentiable = False`` marks ops whose outputs never require grad (comparisons, argmax,
+    detach); they still go through ``apply`` so that static-graph tracing records them.
+    """
+
+    differentiable = True
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -905,6 +915,8 @@ class Function:
                 arrays.append(a)
                 parents.append(None)
         tracing = _Mode.tracing
+        if not cls.differentiable:
+            any_grad = False
         record = (any_grad and _Mode.enabled) or tracing
         if record:
             ctx.needs_input_grad = [p is not None for p in parents]

@@ -34,7 +34,15 @@ __all__ = [
 
 
 def _arr(v):
-    """Constant argument -> ndarray (or None); Tensors give their data."""
+    """Constant argument -> ndarray (or None); Tensors pass through (Function.apply unwraps the
+    positional ones, and static-graph tracing then sees where they came from)."""
+    if v is None or isinstance(v, Tensor):
+        return v
+    return np.asarray(v)
+
+
+def _data(v):
+    """Keyword constant -> ndarray or None."""
     if v is None:
         return None
     return v.data if isinstance(v, Tensor) else np.asarray(v)
@@ -240,27 +248,27 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     """Softmax cross-entropy from logits, one fused node (gradient s * sum Q - Q).
     input (N, C) / (N, C, d...) / (C,); target class indices (N, d...) or probabilities
     (input's shape). 'mean' with class weights divides by the sum of the targets' weights."""
-    return CrossEntropy.apply(input, _arr(target), weight=_arr(weight),
+    return CrossEntropy.apply(input, _arr(target), weight=_data(weight),
                               ignore_index=ignore_index, reduction=reduction,
                               label_smoothing=label_smoothing)
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """Negative log-likelihood of log-probabilities: -w_y logp_y (weighted mean)."""
-    return NLLLoss.apply(input, _arr(target), weight=_arr(weight), ignore_index=ignore_index,
+    return NLLLoss.apply(input, _arr(target), weight=_data(weight), ignore_index=ignore_index,
                          reduction=reduction)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
                                      pos_weight=None):
     """Stable sigmoid + BCE: w [(1-y) x + (1 + (pw-1) y) softplus(-x)]."""
-    return BCEWithLogits.apply(input, target, weight=_arr(weight), pos_weight=_arr(pos_weight),
+    return BCEWithLogits.apply(input, target, weight=_data(weight), pos_weight=_data(pos_weight),
                                reduction=reduction)
 
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """-w [y log p + (1-y) log(1-p)] on probabilities (logs clamped at -100)."""
-    return BCE.apply(input, target, weight=_arr(weight), reduction=reduction)
+    return BCE.apply(input, target, weight=_data(weight), reduction=reduction)
 
 
 def mse_loss(input, target, reduction="mean"):

@@ -55,6 +55,7 @@ from dlproof.engine.ops.elementwise import (
     Minimum,
     Mul,
     Neg,
+    NonDiff,
     Pow,
     Sqrt,
     Sub,
@@ -151,8 +152,6 @@ def minimum(a, b):
 
 def where(cond, a, b):
     """Elementwise ``a if cond else b`` (cond: bool Tensor/array, no gradient)."""
-    if isinstance(cond, Tensor):
-        cond = cond.data
     return Where.apply(cond, a, b)
 
 

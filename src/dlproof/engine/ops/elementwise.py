@@ -272,3 +272,18 @@ class Clone(Function):
     @staticmethod
     def backward(ctx, g):
         return g
+
+
+class NonDiff(Function):
+    """y = fn(*inputs) with no gradient (comparisons, logical ops, argmax, detach).
+    Recorded only while tracing a static graph, so replays recompute it."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, *args, fn):
+        return fn(*args)
+
+    @staticmethod
+    def backward(ctx, g):
+        return None
