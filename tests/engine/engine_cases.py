@@ -343,14 +343,6 @@ _Y = np.array([1, 0, 3, 3, 2])
 _W = np.array([0.3, 1.0, 2.0, 0.7])
 
 
-def _ce(**kw):
-    tkw = dict(kw)
-    if "weight" in tkw:
-        tkw["weight"] = "W"
-    return (lambda x: F.cross_entropy(x, kw.pop("target", _Y), **{**kw}),
-            tkw)
-
-
 def _add_ce(name, target, **kw):
     def ours(x):
         return F.cross_entropy(x, target, **kw)
@@ -359,7 +351,6 @@ def _add_ce(name, target, **kw):
         tk = {k: (t.tensor(v) if isinstance(v, np.ndarray) else v) for k, v in kw.items()}
         return t.nn.functional.cross_entropy(x, t.tensor(target), **tk)
 
-    shape = (5, 4) if np.asarray(target).dtype.kind != "f" or np.ndim(target) == 2 else None
     shape = np.shape(target) if np.asarray(target).dtype.kind == "f" else (
         (len(target), 4) if np.ndim(target) == 1 else (target.shape[0], 4) + target.shape[1:])
     add(name, ours, theirs, [N(*shape)], loss.CrossEntropy)

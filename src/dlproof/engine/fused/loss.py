@@ -16,10 +16,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlproof.engine.ops.reduction import _lse
 from dlproof.engine.tensor import Function
 
 _REDUCTIONS = ("none", "mean", "sum")
+
+
+def _log_softmax_rows(x2):
+    """log softmax of each row: (x - m) - log sum e^{x - m} (subtract m first: exact at 1e4)."""
+    z = x2 - x2.max(axis=1, keepdims=True)
+    z -= np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return z
 
 
 def _check_reduction(reduction):
@@ -96,13 +102,14 @@ class CrossEntropy(Function):
                 )
             Q, wy = _class_coefficients(y, C, weight, ignore_index, label_smoothing, dtype)
             denom = float(wy.sum())
-        logp = x2 - _lse(x2, 1)
+        logp = _log_softmax_rows(x2)
         per = -np.sum(Q * logp, axis=1)
         ctx.saved_tensors = (logp, Q)
         ctx.restore, ctx.reduction, ctx.out_shape = restore, reduction, out_shape
         if reduction == "none":
             return per.reshape(out_shape).astype(dtype, copy=False)
-        ctx.scale = 1.0 / denom if reduction == "mean" else 1.0
+        # mean over zero total weight (everything ignored) is 0/0 = nan, as PyTorch
+        ctx.scale = (1.0 / denom if denom else np.nan) if reduction == "mean" else 1.0
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.asarray(per.sum() * ctx.scale, dtype)
 
@@ -143,7 +150,8 @@ class NLLLoss(Function):
         ctx.restore, ctx.reduction = restore, reduction
         if reduction == "none":
             return per.reshape(out_shape)
-        ctx.scale = 1.0 / float(wy.sum()) if reduction == "mean" else 1.0
+        denom = float(wy.sum())
+        ctx.scale = (1.0 / denom if denom else np.nan) if reduction == "mean" else 1.0
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.asarray(per.sum() * ctx.scale, logp.dtype)
 

@@ -92,7 +92,7 @@ __all__ = [
     "max_dim", "min_dim", "logsumexp", "softmax", "log_softmax", "reshape", "permute",
     "transpose", "expand", "getitem", "cat", "stack", "split", "chunk", "pad", "unsqueeze",
     "squeeze", "flatten", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu",
-    "softplus", "silu", "hardtanh", "erf",
+    "softplus", "silu", "hardtanh", "erf", "NonDiff",
 ]
 
 

@@ -199,7 +199,10 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim=-1):
-        y = x - _lse(x, dim)
+        m = np.max(x, axis=dim, keepdims=True)
+        z = x - np.where(np.isfinite(m), m, 0)  # (x - m) first: exact at |x| = 1e4
+        with np.errstate(divide="ignore"):
+            y = z - np.log(np.sum(np.exp(z), axis=dim, keepdims=True))
         ctx.saved_tensors = (y,)
         ctx.dim = dim
         return y
