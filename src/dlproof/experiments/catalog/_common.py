@@ -10,6 +10,7 @@ fused softmax-cross-entropy). Everything takes an explicit ``numpy.random.Genera
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 
@@ -37,16 +38,30 @@ INIT_GAIN2 = {"identity": 1.0, "sigmoid": 1.0, "tanh": 1.0, "relu": 2.0, "leaky_
               "elu": 2.0, "softplus": 2.0, "gelu": 2.0, "silu": 2.0}
 
 
+@lru_cache(maxsize=1)
+def _digits_raw() -> tuple[np.ndarray, np.ndarray]:
+    """sklearn's bundled digits file, read directly: the same arrays as ``load_digits()`` (a test
+    checks it) without importing scikit-learn, which costs seconds."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("sklearn")
+    path = Path(spec.submodule_search_locations[0]) / "datasets" / "data" / "digits.csv.gz"
+    data = np.loadtxt(path, delimiter=",")
+    X, y = data[:, :-1], data[:, -1].astype(np.int64)
+    X.flags.writeable = False
+    y.flags.writeable = False
+    return X, y
+
+
 def digits(dtype=np.float64, standardize: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """All 1797 digits: X (1797, 64) standardised per pixel (constant pixels left at 0), y (1797,)."""
-    from sklearn.datasets import load_digits
-
-    d = load_digits()
-    X = d.data.astype(np.float64)
+    X, y = _digits_raw()
+    X = X.astype(np.float64)
     if standardize:
         std = X.std(axis=0)
         X = (X - X.mean(axis=0)) / np.where(std > 0, std, 1.0)
-    return X.astype(dtype), d.target.astype(np.int64)
+    return X.astype(dtype), y.copy()
 
 
 def xor_blobs(n: int, rng: np.random.Generator, noise: float = 0.25):
