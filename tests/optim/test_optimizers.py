@@ -174,6 +174,9 @@ def test_state_dict_round_trip_continues_identically():
     np.testing.assert_array_equal(a.data, b.data)
     # the saved state is a copy, not a view of the live buffers
     assert saved["state"][0]["step"] == 5
+    # state is looked up by the parameter object, as torch's optimizer.state[p]
+    assert opt_b.state[b]["step"] == 10 and list(opt_b.state) == [b]
+    np.testing.assert_array_equal(opt_b.state[b]["exp_avg"], opt_a.state[a]["exp_avg"])
 
 
 def test_load_state_dict_rejects_wrong_layout():

@@ -5,7 +5,7 @@ updates of ``p.data`` from ``p.grad``); :mod:`dlproof.optim.minimize` holds Newt
 L-BFGS over a flat float64 vector with Armijo / strong-Wolfe line searches.
 """
 
-from dlproof.optim import lr_scheduler
+from dlproof.optim import line_search, lr_scheduler, minimize
 from dlproof.optim.adadelta import Adadelta
 from dlproof.optim.adagrad import Adagrad
 from dlproof.optim.adam import Adam, AdamW
@@ -25,4 +25,6 @@ __all__ = [
     "clip_grad_norm_",
     "clip_grad_value_",
     "lr_scheduler",
+    "minimize",
+    "line_search",
 ]

@@ -13,12 +13,31 @@ already negated when ``maximize=True``) and writes ``p.data`` in place.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
 __all__ = ["Optimizer"]
+
+
+class _ParamState(Mapping):
+    """Read view ``{parameter: state dict}`` over an optimizer's id-keyed state."""
+
+    def __init__(self, opt: Optimizer):
+        self._opt = opt
+
+    def __getitem__(self, p: Any) -> dict[str, Any]:
+        try:
+            return self._opt._state[id(p)]
+        except KeyError:
+            raise KeyError("this parameter has no optimizer state yet") from None
+
+    def __iter__(self):
+        return (p for p in self._opt._all_params() if id(p) in self._opt._state)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 class Optimizer:
@@ -60,13 +79,10 @@ class Optimizer:
         return self._state.setdefault(id(p), {})
 
     @property
-    def state(self) -> dict[Any, dict[str, Any]]:
-        """Per-parameter state keyed by parameter position (group order, then list order)."""
-        out = {}
-        for i, p in enumerate(self._all_params()):
-            if id(p) in self._state:
-                out[i] = self._state[id(p)]
-        return out
+    def state(self) -> _ParamState:
+        """Per-parameter state, looked up by the parameter object as in PyTorch:
+        ``optimizer.state[p]["exp_avg"]`` (iterating yields the parameters that have state)."""
+        return _ParamState(self)
 
     def _all_params(self) -> list[Any]:
         return [p for g in self.param_groups for p in g["params"]]
