@@ -180,6 +180,9 @@ def test_run_button_shows_progress_then_claims(server, page_factory):
     assert page.locator(f"#exp-{EXP_ID} figure img").evaluate("img => img.naturalWidth") > 0
     assert_math_rendered(page, at_least=14)
     shot(page, "question-after-run-desktop")
+    page.set_viewport_size(PHONE)
+    no_horizontal_scroll(page)
+    shot(page, "question-after-run-phone")
     assert page.problems == []
 
 
@@ -232,4 +235,33 @@ def test_static_export_opens_from_file_url(bank, page_factory, tmp_path):
     page.click(f"li[data-qid={UNANSWERED}] a")
     assert page.locator("#unanswered").is_visible()
     shot(page, "static-export-desktop")
+    assert page.problems == []
+
+
+def test_every_answered_question_of_the_bank_typesets_without_errors(page_factory, tmp_path):
+    """MathJax must parse every formula of the real handbook (from the static export)."""
+    from dlproof.handbook.loader import all_questions
+    from dlproof.study.export import export_html
+
+    questions = all_questions()
+    answered = [q for q in questions if q.answered]
+    if not answered:
+        pytest.skip("no question of the bank is answered yet")
+    site = tmp_path / "site"
+    export_html(site, questions)
+    page = page_factory(PHONE)
+    bad, wide = {}, {}
+    for q in answered:
+        page.goto((site / "q" / f"{q.id}.html").as_uri())
+        wait_math(page)
+        n_err = page.locator("mjx-merror, [data-mml-node=merror], [data-mjx-error]").count()
+        n_tex = page.locator(".math").count()
+        n_ok = page.locator(".math mjx-container").count()
+        if n_err or n_ok != n_tex:
+            bad[q.id] = (n_err, n_ok, n_tex)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > PHONE["width"] + 1:
+            wide[q.id] = width
+    assert bad == {}, f"formulas that MathJax could not typeset (errors, typeset, total): {bad}"
+    assert wide == {}, f"pages wider than a 375 px phone: {wide}"
     assert page.problems == []
