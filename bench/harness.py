@@ -11,7 +11,11 @@ Method (see ``/work/shared/notes/performance-prototypes.md``, "How to measure"):
   ratios** dlproof/torch (plus the quartiles and min-max of those ratios as the spread).
 
 ``gc.collect()`` runs before every sample (not inside it), so each sample starts from the same heap
-state; the cyclic collector stays enabled while timing, as in real use.
+state; the cyclic collector stays enabled while timing, as in real use. Before the first sample,
+everything alive (torch's and NumPy's module objects, the workload's weights) is moved to the
+permanent generation with ``gc.freeze()``: otherwise each of those collections walks torch's
+~170k import-time objects (0.25 s each), and the collector's automatic runs during a sample would
+cost both sides that walk at random times.
 """
 
 from __future__ import annotations
@@ -81,8 +85,14 @@ def _quantile(xs: list[float], q: float) -> float:
     return s[lo] + (s[hi] - s[lo]) * (pos - lo)
 
 
+def _freeze_heap() -> None:
+    gc.collect()
+    gc.freeze()
+
+
 def time_pair(fn_dl, fn_torch, cfg: TimingConfig) -> dict:
     """Interleaved timing of two zero-argument callables; returns medians and the ratio spread."""
+    _freeze_heap()
     for _ in range(cfg.warmup):
         fn_dl()
         fn_torch()
@@ -124,6 +134,40 @@ def noise_probe() -> float:
             acc += i * i
         best = min(best, time.perf_counter() - t0)
     return best
+
+
+def _cpu_times() -> tuple[int, int] | None:
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields), idle
+
+
+def cpu_busy(interval: float = 1.0) -> float | None:
+    """Fraction of all CPUs busy during ``interval`` seconds (this process sleeps meanwhile)."""
+    a = _cpu_times()
+    time.sleep(interval)
+    b = _cpu_times()
+    if a is None or b is None or b[0] == a[0]:
+        return None
+    return 1.0 - (b[1] - a[1]) / (b[0] - a[0])
+
+
+def wait_until_idle(max_wait_s: float, threshold: float = 0.25, log=print) -> float | None:
+    """Wait (up to ``max_wait_s``) until other processes use under ``threshold`` of the CPUs.
+
+    Other engineers' test runs share the machine; torch's OpenMP threads in particular slow down
+    by orders of magnitude when the 2 cores are oversubscribed. Returns the last busy fraction.
+    """
+    t0 = time.monotonic()
+    busy = cpu_busy(1.0)
+    while busy is not None and busy > threshold and time.monotonic() - t0 < max_wait_s:
+        log(f"  machine busy ({busy:.0%} of CPUs used by other processes); waiting...")
+        time.sleep(4.0)
+        busy = cpu_busy(1.0)
+    return busy
 
 
 def loadavg() -> list[float] | None:
@@ -244,6 +288,7 @@ def time_many(fns: dict, cfg: TimingConfig, reference: str) -> dict:
     process: ``{name: {"s": median seconds per call, "ratio": median of per-round ratios}}``.
     """
     names = list(fns)
+    _freeze_heap()
     for _ in range(cfg.warmup):
         for f in fns.values():
             f()

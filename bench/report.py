@@ -99,6 +99,11 @@ def environment_lines(result: dict) -> list[str]:
             f"{noise['probe_end_s'] * 1e3:.1f} ms at end; load average {noise.get('loadavg_start')} "
             f"-> {noise.get('loadavg_end')}"
         )
+    busy = [w.get("cpu_busy_before") for w in result["workloads"]]
+    busy = [b for b in busy if b is not None]
+    if busy:
+        lines.append(f"- CPU use by other processes just before each workload: "
+                     f"median {sorted(busy)[len(busy) // 2]:.0%}, max {max(busy):.0%}")
     return lines
 
 

@@ -55,6 +55,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--no-startup", action="store_true", help="skip the start-up/CLI timings")
     p.add_argument("--no-check-command", action="store_true",
                    help="time start-up but not `dlproof check` (it runs every experiment)")
+    p.add_argument("--wait-idle", type=float, default=0.0, metavar="SECONDS",
+                   help="before each workload, wait up to SECONDS for other processes to leave "
+                        "the CPUs idle (<25%% busy); the busy fraction is recorded either way")
     p.add_argument("--list", action="store_true", help="list workloads and exit")
     return p.parse_args(argv)
 
@@ -124,9 +127,16 @@ def run_in_process(args, workloads) -> dict:
         result["threads"] = {"torch": torch.get_num_threads(), "blas_pools": harness.blas_info()}
         result["timing_config"] = vars(cfg)
         noise = {"probe_start_s": harness.noise_probe(), "loadavg_start": harness.loadavg()}
+        noise["cpu_busy_before"] = {}
         for w in workloads:
+            if args.wait_idle > 0:
+                busy = harness.wait_until_idle(args.wait_idle, log=_log)
+            else:
+                busy = harness.cpu_busy(0.2) if mode != "tiny" else None
+            noise["cpu_busy_before"][w.name] = busy
             t0 = time.perf_counter()
             r = run_workload(w, cfg, tiny=args.tiny)
+            r["cpu_busy_before"] = busy
             result["workloads"].append(r)
             if r["status"] == "ok":
                 t = r["timing"]

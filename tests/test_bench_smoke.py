@@ -35,7 +35,7 @@ def test_tiny_run_writes_json_with_every_workload(bench_runner, tmp_path, capsys
     from bench.workloads import all_workloads
 
     out = tmp_path / "bench.json"
-    bench_runner.main(["--tiny", "--no-check-command", "--json", str(out)])
+    bench_runner.main(["--tiny", "--threads", "1", "--no-check-command", "--json", str(out)])
     result = json.loads(out.read_text(encoding="utf-8"))
 
     names = [w.name for w in all_workloads()]
@@ -52,7 +52,7 @@ def test_tiny_run_writes_json_with_every_workload(bench_runner, tmp_path, capsys
     assert any(p.get("user_api") == "blas" for p in result["threads"]["blas_pools"])
 
     startup = {c["name"]: c for c in result["startup"]}
-    assert {"python_pass", "import_dlproof", "cli_help", "cli_show"} <= set(startup)
+    assert {"import_dlproof", "cli_help", "cli_show"} <= set(startup)
     assert "cli_check" not in startup
     for c in startup.values():
         if c["status"] == "ok":
@@ -66,7 +66,9 @@ def test_tiny_run_writes_json_with_every_workload(bench_runner, tmp_path, capsys
 @pytest.mark.torch
 def test_only_selects_and_unknown_name_is_an_error(bench_runner, tmp_path):
     out = tmp_path / "one.json"
-    bench_runner.main(["--tiny", "--no-startup", "--only", "chain", "--json", str(out)])
+    bench_runner.main(
+        ["--tiny", "--threads", "1", "--no-startup", "--only", "chain", "--json", str(out)]
+    )
     result = json.loads(out.read_text(encoding="utf-8"))
     assert [w["name"] for w in result["workloads"]] == ["chain_f32"]
     assert "startup" not in result
@@ -78,3 +80,27 @@ def test_dlproof_bench_command_finds_the_source_checkout():
     from dlproof.bench_command import find_bench_root
 
     assert find_bench_root() == REPO_ROOT
+
+
+@pytest.mark.torch
+def test_a_wrong_computation_is_reported_as_mismatch_and_not_timed(bench_runner):
+    """Negative control: the parity check must catch a dlproof result that differs from torch."""
+    from bench.harness import TimingConfig
+    from bench.workloads import Case, Workload, build_ce
+
+    def build_wrong(dtype, tiny):
+        case = build_ce(4, 3)(dtype, tiny)
+
+        def wrong_state(state=case.dl_state):
+            out = state()
+            out["grad.logits"] = out["grad.logits"] * (1 + 1e-4)  # a 0.01% error in a gradient
+            return out
+
+        return Case(case.dl_step, case.torch_step, wrong_state, case.torch_state)
+
+    w = Workload("wrong_ce", "deliberately wrong", "float32", 1.0, build_wrong,
+                 ("nn.functional.cross_entropy",))
+    res = bench_runner.run_workload(w, TimingConfig.named("tiny"), tiny=True)
+    assert res["status"] == "mismatch"
+    assert "grad.logits" in res["message"]
+    assert "timing" not in res

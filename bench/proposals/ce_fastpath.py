@@ -69,7 +69,7 @@ def install():
 
 def main() -> None:
     target, attrs = install()
-    compare(["ce128x10_f32", "ce1024x100_f32", "mlp64_step_f32"], target, attrs)
+    compare(["ce128x10_f32", "ce1024x100_f32"], target, attrs)
 
 
 if __name__ == "__main__":
