@@ -51,7 +51,7 @@ def server(bank, test_experiment, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser(chromium_path):
+def chromium_browser(chromium_path):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -64,11 +64,11 @@ def browser(chromium_path):
 
 
 @pytest.fixture()
-def page_factory(browser):
+def page_factory(chromium_browser):
     contexts = []
 
     def make(viewport=DESKTOP):
-        ctx = browser.new_context(viewport=viewport, device_scale_factor=1)
+        ctx = chromium_browser.new_context(viewport=viewport, device_scale_factor=1)
         contexts.append(ctx)
         page = ctx.new_page()
         page.problems = []  # console errors, page errors and failed requests

@@ -11,11 +11,30 @@
       try { localStorage.setItem(KEY, lang); } catch (e) { /* file:// or private mode */ }
       document.cookie = KEY + "=" + lang + "; path=/; max-age=31536000; samesite=lax";
     }
+    if (document.documentElement.getAttribute("data-math") === "done") fitMath();
     var btns = document.querySelectorAll("[data-set-lang]");
     for (var i = 0; i < btns.length; i++) {
       btns[i].setAttribute("aria-pressed", btns[i].getAttribute("data-set-lang") === lang ? "true" : "false");
     }
   }
+  // An inline formula wider than its line (MathJax cannot break it) becomes a block that scrolls
+  // sideways by itself, instead of widening the whole page on a phone.
+  function fitMath() {
+    var els = document.querySelectorAll(".math.inline");
+    for (var i = 0; i < els.length; i++) {
+      var el = els[i], c = el.querySelector("mjx-container");
+      if (!c || !el.offsetParent) continue;  // not typeset, or in the hidden language
+      var box = el.parentElement.closest("p, li, td, th, div") || el.parentElement;
+      el.classList.toggle("wide", c.getBoundingClientRect().width > box.clientWidth);
+    }
+  }
+  window.dlproofFitMath = fitMath;
+  var resizeTimer = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(fitMath, 150);
+  });
+
   // Apply a remembered choice before first paint (the static export has no cookie).
   try {
     var saved = localStorage.getItem(KEY);

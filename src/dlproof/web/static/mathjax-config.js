@@ -17,6 +17,7 @@ window.MathJax = {
     ready: function () {
       MathJax.startup.defaultReady();
       MathJax.startup.promise.then(function () {
+        if (window.dlproofFitMath) window.dlproofFitMath();
         document.documentElement.setAttribute("data-math", "done");
       });
     }
