@@ -270,3 +270,21 @@ def test_transformer_encoder_layer(torch, norm_first, activation, batch_first):
 
     x = _x(N, S, E) if batch_first else _x(S, N, E)
     compare(torch, ours, ref, [x], call_ours=call, call_ref=call)
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_recurrent_dropout_between_layers(torch, kind):
+    """Eval mode: no dropout, equal to torch; training mode: the inter-layer dropout changes
+    the output but is reproducible from the generator seed."""
+    ours, ref = _rnn_pair(torch, kind, num_layers=2, dropout=0.5)
+    ours.eval()
+    ref.eval()
+    compare(torch, ours, ref, [_x(4, 2, 3)])
+    evaluated = ours(_x(4, 2, 3))[0].data
+    ours.train()
+    ours.generator = np.random.default_rng(1)
+    b = ours(_x(4, 2, 3))[0].data
+    ours.generator = np.random.default_rng(1)
+    c = ours(_x(4, 2, 3))[0].data
+    assert np.abs(b - evaluated).max() > 1e-3
+    np.testing.assert_array_equal(b, c)
