@@ -265,3 +265,15 @@ def test_every_answered_question_of_the_bank_typesets_without_errors(page_factor
     assert bad == {}, f"formulas that MathJax could not typeset (errors, typeset, total): {bad}"
     assert wide == {}, f"pages wider than a 375 px phone: {wide}"
     assert page.problems == []
+
+
+def test_search_from_the_box(server, page_factory):
+    page = page_factory(PHONE)
+    page.goto(server["url"] + "/search")
+    page.fill("input[name=q]", "softmax 导数")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator(f"ol.hits a[href='/q/{ANSWERED}']").is_visible()
+    no_horizontal_scroll(page)
+    shot(page, "search-phone")
+    assert page.problems == []
