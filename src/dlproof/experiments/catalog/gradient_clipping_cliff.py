@@ -84,8 +84,6 @@ def run(cfg: RunConfig, report: Report) -> None:
     res = {clip: _train(P0, lr, steps, clip) for clip in (None, "norm", "value")}
     report.progress(0.6, "training done")
 
-    g0 = res[None][2]  # placeholder to keep names short below
-    init_norm = []
     w = tensor(P0[:, 0].copy(), requires_grad=True)
     b = tensor(P0[:, 1].copy(), requires_grad=True)
     _loss(w, b).sum().backward()
@@ -160,7 +158,6 @@ def run(cfg: RunConfig, report: Report) -> None:
         zh="clip_grad_value_ 改变了同一个梯度的方向：裁剪后与原梯度的余弦低于 0.99。",
         value=cos["value"], op="<", threshold=0.99, expression="cos(clipped, raw)")
     report.progress(0.8, "clipping directions done")
-    del g0
 
     # figures --------------------------------------------------------------------------------------
     from dlproof.engine.tensor import no_grad
