@@ -22,7 +22,8 @@
    the matplotlib figure;
 4. lists NaN/inf measurements in ``report.nonfinite`` (metrics and claims; such a report never
    passes, see ``Report.all_hold``);
-5. stores the report JSON with its wall-clock duration in the cache (``cache.latest_record``
+5. runs the experiment with a single BLAS thread (see :func:`_single_threaded_blas`);
+6. stores the report JSON with its wall-clock duration in the cache (``cache.latest_record``
    gives the duration; ``report.metrics`` gets nothing extra).
 
 An exception inside the experiment propagates unchanged (nothing is cached); its figures are
@@ -48,6 +49,16 @@ from dlproof.experiments.registry import (
 
 Progress = Callable[[float, str], None]
 EXPERIMENT_SHARE = 0.9  # fraction of the progress bar the experiment itself fills
+
+
+def _single_threaded_blas():
+    """Experiments run with one BLAS thread: their matrices are small, where OpenBLAS threads only
+    add overhead (and collapse by 100x when the machine is oversubscribed, e.g. CI running tests
+    in parallel); and one thread fixes the summation order, so the same seed gives the same numbers
+    on every machine."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def figure_dir(experiment_id: str, config: RunConfig) -> Path:
@@ -112,7 +123,8 @@ def run(experiment_id: str, config: RunConfig | None = None, *, out_dir: Path | 
     report.on_progress = lambda fraction, message: notify(EXPERIMENT_SHARE * fraction, message)
     started = time.perf_counter()
     try:
-        exp.func(config, report)
+        with _single_threaded_blas():
+            exp.func(config, report)
         if not report.claims:
             raise ExperimentError(f"experiment {exp.id!r} made no claims")
         target = out if out is not None else figure_dir(exp.id, config)
