@@ -17,7 +17,7 @@ def app(bank, test_experiment, tmp_path):
 
 @pytest.fixture()
 def client(app):
-    with TestClient(app, raise_server_exceptions=False) as c:
+    with TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False) as c:
         yield c
 
 
@@ -217,7 +217,7 @@ def test_run_failure_is_reported_not_raised(bank, test_experiment, tmp_path):
         raise RuntimeError("exploded on purpose")
 
     app = create_app(bank, runner=boom, study_path=tmp_path / "s.sqlite3")
-    with TestClient(app, raise_server_exceptions=False) as c:
+    with TestClient(app, base_url="http://localhost", raise_server_exceptions=False) as c:
         assert c.post(f"/api/run/{EXP_ID}").status_code == 202
         job = app.state.jobs.wait(EXP_ID)
         s = c.get(f"/api/run/{EXP_ID}").json()
@@ -302,3 +302,27 @@ def test_server_error_page_has_no_traceback(client, monkeypatch):
     assert r.status_code == 500 and "Internal error" in r.text
     assert "secret internal detail" not in r.text
     no_trace(r)
+
+
+def test_foreign_host_header_refused(client, bank, tmp_path):
+    """DNS rebinding: a page on evil.example resolving to 127.0.0.1 must get nothing."""
+    r = client.get("/", headers={"host": "evil.example"})
+    assert r.status_code == 400 and "Unknown host" in r.text
+    assert client.get("/", headers={"host": "localhost:8000"}).status_code == 200
+    assert client.get("/", headers={"host": "[::1]:8000"}).status_code == 200
+    open_app = create_app(bank, study_path=tmp_path / "o.sqlite3", allowed_hosts=None)
+    with TestClient(open_app, base_url="http://192.168.1.5:8000") as c:
+        assert c.get("/").status_code == 200
+
+
+def test_cross_site_posts_refused(client):
+    r = client.post(f"/api/run/{EXP_ID}", headers={"origin": "https://evil.example"})
+    assert r.status_code == 403
+    r = client.post("/quiz/review", data={"card_id": f"{ANSWERED}:en", "rating": "3"},
+                    headers={"sec-fetch-site": "cross-site"})
+    assert r.status_code == 403 and "Cross-site" in r.text
+    assert client.get(f"/api/run/{EXP_ID}").json()["state"] == "idle"
+    r = client.post("/quiz/review", data={"card_id": f"{ANSWERED}:en", "rating": "3"},
+                    headers={"origin": "http://127.0.0.1", "sec-fetch-site": "same-origin"},
+                    follow_redirects=False)
+    assert r.status_code == 303

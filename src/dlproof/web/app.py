@@ -126,10 +126,27 @@ def _lang(request: Request, override: str | None = None) -> str:
     return "zh"
 
 
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _hostname(netloc: str) -> str:
+    """'127.0.0.1:8000' -> '127.0.0.1'; '[::1]:80' -> '::1'."""
+    netloc = netloc.strip().lower()
+    if netloc.startswith("["):
+        return netloc[1:].split("]", 1)[0]
+    return netloc.rsplit(":", 1)[0] if netloc.count(":") == 1 else netloc
+
+
 def create_app(questions: list[Question] | None = None, *, figures_root: Path | None = None,
-               runner=None, study_path: Path | None = None, fuzz: bool = True) -> FastAPI:
+               runner=None, study_path: Path | None = None, fuzz: bool = True,
+               allowed_hosts: frozenset[str] | set[str] | None = LOCAL_HOSTS) -> FastAPI:
     """Build the app. Tests inject ``questions`` (default: the packaged bank), a ``runner``
-    (default: :func:`dlproof.web.results.run`) and a study DB path (default: the store's)."""
+    (default: :func:`dlproof.web.results.run`) and a study DB path (default: the store's).
+
+    ``allowed_hosts``: the Host header names accepted (DNS-rebinding guard); None accepts any,
+    which ``dlproof serve --host`` uses when bound to a non-local interface. POSTs (runs,
+    reviews) are refused when the browser says they come from another site.
+    """
     from dlproof.handbook.loader import all_questions
     from dlproof.store import figures_dir
 
@@ -341,6 +358,19 @@ def create_app(questions: list[Question] | None = None, *, figures_root: Path | 
 
     @app.middleware("http")
     async def headers(request: Request, call_next):
+        host = request.headers.get("host")
+        if allowed_hosts is not None and host and _hostname(host) not in allowed_hosts:
+            return error_page(request, 400, "Unknown host / 主机名无效",
+                              "This server answers only to its local address, e.g. 127.0.0.1.")
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            origin = request.headers.get("origin")
+            site = request.headers.get("sec-fetch-site", "")
+            cross = site == "cross-site" or (
+                origin not in (None, "null") and host is not None
+                and origin.split("://", 1)[-1].lower() != host.lower())
+            if cross:
+                return error_page(request, 403, "Cross-site request refused / 拒绝跨站请求",
+                                  "Runs and reviews can only be started from dlproof's own pages.")
         response = await call_next(request)
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "no-referrer")

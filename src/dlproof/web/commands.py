@@ -23,7 +23,7 @@ def register(app: typer.Typer) -> None:
 
         import uvicorn
 
-        from dlproof.web.app import create_app
+        from dlproof.web.app import LOCAL_HOSTS, create_app
 
         if host not in ("127.0.0.1", "localhost", "::1"):
             typer.secho(f"warning: binding {host}: anyone who can reach it can run experiments.",
@@ -32,6 +32,7 @@ def register(app: typer.Typer) -> None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
+            sock.listen(128)  # connections made before uvicorn is up wait in the backlog
         except OSError as exc:
             typer.secho(f"cannot bind {host}:{port}: {exc.strerror}", fg="red", err=True)
             raise typer.Exit(2) from None
@@ -40,5 +41,8 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"dlproof serving on {url}  (Ctrl-C stops)")
         if open_browser:
             threading.Timer(0.8, lambda: webbrowser.open(url)).start()
-        config = uvicorn.Config(create_app(), log_level="warning")
+        local = host in ("127.0.0.1", "localhost", "::1")
+        # bound to a local address: answer only to local host names (DNS-rebinding guard)
+        app = create_app(allowed_hosts=LOCAL_HOSTS if local else None)
+        config = uvicorn.Config(app, log_level="warning")
         uvicorn.Server(config).run(sockets=[sock])

@@ -35,10 +35,14 @@
     resizeTimer = setTimeout(fitMath, 150);
   });
 
-  // Apply a remembered choice before first paint (the static export has no cookie).
+  // The server renders the language of the cookie; the static export (file://) has no cookie,
+  // so there a choice remembered in localStorage is applied before first paint.
   try {
     var saved = localStorage.getItem(KEY);
-    if (saved && saved !== document.documentElement.getAttribute("data-lang")) setLang(saved, false);
+    var served = document.cookie.indexOf(KEY + "=") >= 0 || /[?&]lang=/.test(location.search);
+    if (!served && saved && saved !== document.documentElement.getAttribute("data-lang")) {
+      setLang(saved, false);
+    }
   } catch (e) { /* ignore */ }
 
   function runButtons() {
