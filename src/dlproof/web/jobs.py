@@ -44,9 +44,11 @@ class Job:
 
 
 class JobManager:
-    def __init__(self, runner: Callable):
-        """``runner(experiment_id, config, progress) -> Report`` does the actual work."""
+    def __init__(self, runner: Callable, max_parallel: int = 2):
+        """``runner(experiment_id, config, progress) -> Report`` does the actual work; at most
+        ``max_parallel`` experiments compute at once (the others wait, shown as "queued")."""
         self._runner = runner
+        self._slots = threading.BoundedSemaphore(max_parallel)
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         self._count = 0
@@ -76,7 +78,10 @@ class JobManager:
                 job.message = str(message)[:200]
 
         try:
-            report = self._runner(job.experiment_id, job.config, progress)
+            job.message = "queued"
+            with self._slots:
+                job.message = "starting"
+                report = self._runner(job.experiment_id, job.config, progress)
             job.all_hold = bool(report.all_hold)
             job.fraction, job.message = 1.0, "done"
             job.state = "done"
