@@ -286,11 +286,11 @@ def trace(fn, *example_inputs) -> StaticGraph:
     ]
     ph_index = {id(p): i for i, p in enumerate(placeholders)}
     prev = _Mode.tracing
-    _Mode.tracing = True
+    _Mode.set(tracing=True)
     try:
         out = fn(*placeholders)
     finally:
-        _Mode.tracing = prev
+        _Mode.set(tracing=prev)
     multi = isinstance(out, (tuple, list))
     outs = list(out) if multi else [out]
 
@@ -302,7 +302,7 @@ def trace(fn, *example_inputs) -> StaticGraph:
             if id(a) in ph_index:
                 return Ref("input", ph_index[id(a)])
             if a._node is not None and id(a._node) in index:
-                return Ref("node", index[id(a._node)], a._idx)
+                return Ref("node", index[id(a._node)], getattr(a, "_idx", 0))
             return Ref("const", value=a.data)
         if isinstance(a, np.ndarray):
             return Ref("const", value=a)

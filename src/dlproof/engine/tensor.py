@@ -62,6 +62,15 @@ class _Mode:
 
     enabled = True  # grad mode (no_grad sets it False)
     tracing = False  # static-graph tracing records every op, see engine.graph
+    fast = True  # enabled and not tracing: the Function fast paths may run
+
+    @classmethod
+    def set(cls, enabled=None, tracing=None):
+        if enabled is not None:
+            cls.enabled = bool(enabled)
+        if tracing is not None:
+            cls.tracing = bool(tracing)
+        cls.fast = cls.enabled and not cls.tracing
 
 
 # node sequence numbers count DOWN: a newer node has a smaller number, so the backward heap (a
@@ -83,11 +92,11 @@ class set_grad_enabled:
 
     def __enter__(self):
         self.prev = _Mode.enabled
-        _Mode.enabled = self.mode
+        _Mode.set(enabled=self.mode)
         return self
 
     def __exit__(self, *exc):
-        _Mode.enabled = self.prev
+        _Mode.set(enabled=self.prev)
         return False
 
     def __call__(self, fn):
@@ -149,7 +158,8 @@ class Tensor:
     array of the same shape (or None) filled in by :meth:`backward` for leaves.
     """
 
-    __slots__ = ("data", "requires_grad", "grad", "_node", "_idx", "name", "__weakref__")
+    # _idx (output index of a multi-output node) and _name are only set when needed (fast path)
+    __slots__ = ("data", "requires_grad", "grad", "_node", "_idx", "_name", "__weakref__")
     __array_priority__ = 1000.0
     __array_ufunc__ = None  # make ``ndarray + Tensor`` call Tensor.__radd__
 
@@ -164,7 +174,7 @@ class Tensor:
         self.grad = None
         self._node = None
         self._idx = 0
-        self.name = name
+        self._name = name
 
     # -- construction fast path used by Function.apply ------------------------------------
     @staticmethod
@@ -177,8 +187,16 @@ class Tensor:
         t.grad = None
         t._node = node
         t._idx = idx
-        t.name = None
         return t
+
+    @property
+    def name(self):
+        """Optional label (shown by graph.to_dot)."""
+        return getattr(self, "_name", None)
+
+    @name.setter
+    def name(self, value):
+        self._name = value
 
     # -- basic properties -----------------------------------------------------------------
     @property
@@ -658,15 +676,25 @@ def run_backward(roots, retain_graph: bool = False) -> None:
     """Reverse-mode sweep from ``roots`` = [(tensor, upstream grad array), ...].
 
     Nodes are processed in decreasing creation order (a valid reverse topological order) using a
-    heap that only ever holds nodes a gradient has reached.
+    heap that only ever holds nodes a gradient has reached. ``nxt`` short-cuts the heap for the
+    common chain case (the newest node reached in this step runs next if nothing newer waits).
     """
     heap = []
     push = heapq.heappush
     pop = heapq.heappop
+    pushpop = heapq.heappushpop
+    ndarray = np.ndarray
     for t, g in roots:
         _send(t, g, heap, push)
-    while heap:
-        node = pop(heap)[1]
+    nxt = None
+    while True:
+        if nxt is not None:
+            node = pushpop(heap, (nxt.seq, nxt))[1] if heap and heap[0][0] < nxt.seq else nxt
+            nxt = None
+        elif heap:
+            node = pop(heap)[1]
+        else:
+            break
         parents = node.parents
         if parents is None:
             raise _freed_error(node)
@@ -689,23 +717,33 @@ def run_backward(roots, retain_graph: bool = False) -> None:
             if p is None or gi is None:
                 continue
             data = p.data
-            if type(gi) is not np.ndarray:
-                gi = np.asarray(gi, dtype=data.dtype)
             if gi.shape != data.shape:
-                gi = unbroadcast(gi, data.shape)
+                gi = unbroadcast(np.asarray(gi), data.shape)
             pn = p._node
-            if pn is None:  # leaf: accumulate into .grad (owned copy, so in-place += is safe)
-                if p.grad is None:
-                    p.grad = gi.astype(data.dtype, copy=True)
+            if pn is None:  # leaf: accumulate into .grad (an owned copy, so += is safe)
+                pg = p.grad
+                if pg is None:
+                    p.grad = np.array(gi, dtype=data.dtype)
+                elif type(pg) is ndarray and pg.shape == data.shape:
+                    pg += gi
                 else:
-                    p.grad += gi
+                    p.grad = pg + gi
             elif pn.n_out == 1:
                 if pn.grad is None:
                     pn.grad = gi
-                    push(heap, (pn.seq, pn))
+                    if nxt is None:
+                        nxt = pn
+                    elif pn.seq < nxt.seq:
+                        push(heap, (nxt.seq, nxt))
+                        nxt = pn
+                    else:
+                        push(heap, (pn.seq, pn))
                 else:
                     pn.grad = pn.grad + gi
             else:
+                if pn.grad is None and nxt is not None:  # keep the heap invariant simple
+                    push(heap, (nxt.seq, nxt))
+                    nxt = None
                 _send_multi(pn, p._idx, gi, heap, push)
 
 
@@ -715,7 +753,7 @@ def _send(t, g, heap, push):
         if t.grad is None:
             t.grad = np.array(g, dtype=t.data.dtype, copy=True)
         else:
-            t.grad += g
+            t.grad = t.grad + g
     elif pn.n_out == 1:
         if pn.grad is None:
             pn.grad = g
@@ -949,43 +987,41 @@ _FF = (False, False)
 
 def apply1(cls, x):
     """Fast path of ``cls.apply(x)`` for one-input Functions without keyword arguments."""
-    if isinstance(x, Tensor):
-        if x.requires_grad and _Mode.enabled and not _Mode.tracing:
-            ctx = _new(Context)
-            ctx.needs_input_grad = _T1
-            out = cls.forward(ctx, x.data)
-            if type(out) is not np.ndarray:
-                out = np.asarray(out)
-            ctx.fn = cls
-            ctx.parents = (x,)
-            ctx.grad = None
-            ctx.seq = _next()
-            ctx.n_out = 1
-            t = _new(Tensor)
-            t.data = out
-            t.requires_grad = True
-            t.grad = None
-            t._node = ctx
-            t._idx = 0
-            t.name = None
-            return t
+    if _Mode.fast and (type(x) is Tensor or isinstance(x, Tensor)) and x.requires_grad:
+        ctx = _new(Context)
+        ctx.needs_input_grad = _T1
+        out = cls.forward(ctx, x.data)
+        if type(out) is not _ndarray:
+            out = np.asarray(out)
+        ctx.fn = cls
+        ctx.parents = (x,)
+        ctx.grad = None
+        ctx.seq = _next()
+        ctx.n_out = 1
+        t = _new(Tensor)
+        t.data = out
+        t.requires_grad = True
+        t.grad = None
+        t._node = ctx
+        return t
     return cls.apply(x)
 
 
 _T1 = (True,)
+_ndarray = np.ndarray
 
 
 def apply2(cls, a, b):
     """Fast path of ``cls.apply(a, b)`` for two-input Functions without keyword arguments."""
-    if _Mode.tracing or not _Mode.enabled:
+    if not _Mode.fast:
         return cls.apply(a, b)
-    if isinstance(a, Tensor):
+    if type(a) is Tensor or isinstance(a, Tensor):
         ad = a.data
         ra = a.requires_grad
     else:
         ad = a
         ra = False
-    if isinstance(b, Tensor):
+    if type(b) is Tensor or isinstance(b, Tensor):
         bd = b.data
         rb = b.requires_grad
     else:
@@ -997,7 +1033,7 @@ def apply2(cls, a, b):
         return _wrap(cls.forward(ctx, ad, bd))
     ctx.needs_input_grad = (ra, rb)
     out = cls.forward(ctx, ad, bd)
-    if type(out) is not np.ndarray:
+    if type(out) is not _ndarray:
         out = np.asarray(out)
     ctx.fn = cls
     ctx.parents = (a if ra else None, b if rb else None)
@@ -1009,8 +1045,6 @@ def apply2(cls, a, b):
     t.requires_grad = True
     t.grad = None
     t._node = ctx
-    t._idx = 0
-    t.name = None
     return t
 
 

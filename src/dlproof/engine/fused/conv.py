@@ -105,8 +105,8 @@ def _pad_t(x, ph, pw):
     return np.ascontiguousarray(xt)
 
 
-def conv2d_forward(x, w, stride, padding, dilation, groups):
-    """Returns y (N, O, Ho, Wo) without bias and cols for backward."""
+def conv2d_forward(x, w, stride, padding, dilation, groups, bias=None):
+    """Returns y (N, O, Ho, Wo) (contiguous; + bias) and cols for backward."""
     N, C, H, W = x.shape
     O, Cg, kh, kw = w.shape
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
@@ -118,7 +118,9 @@ def conv2d_forward(x, w, stride, padding, dilation, groups):
         )
     cols = im2col(_pad_t(x, ph, pw), kh, kw, sh, sw, dh, dw, ho, wo)
     y2 = _grouped_gemm(w.reshape(O, -1), cols.reshape(C * kh * kw, -1), groups)
-    y = y2.reshape(O, N, ho, wo).transpose(1, 0, 2, 3)
+    if bias is not None:
+        y2 += bias.reshape(O, 1)  # on the GEMM output, before the one layout copy below
+    y = np.ascontiguousarray(y2.reshape(O, N, ho, wo).transpose(1, 0, 2, 3))
     return y, cols
 
 
@@ -163,13 +165,11 @@ class Conv2d(Function):
                 raise ValueError("conv2d: padding='same' needs an odd effective kernel here")
             padding = (dilation[0] * (kh - 1) // 2, dilation[1] * (kw - 1) // 2)
         padding = pair(padding, "padding")
-        y, cols = conv2d_forward(x, w, stride, padding, dilation, groups)
-        if b is not None:
-            y = y + b.reshape(1, -1, 1, 1)
+        y, cols = conv2d_forward(x, w, stride, padding, dilation, groups, b)
         ctx.saved_tensors = (cols, w)
         ctx.cfg = (stride, padding, dilation, groups)
         ctx.x_shape = x.shape
-        return np.ascontiguousarray(y)
+        return y
 
     @staticmethod
     def backward(ctx, g):
@@ -232,7 +232,7 @@ class ConvTranspose2d(Function):
         stride, padding, dilation, groups = ctx.cfg
         gconv, cols = conv2d_forward(g, w, stride, padding, dilation, groups)
         need = ctx.needs_input_grad
-        gx = np.ascontiguousarray(gconv) if need[0] else None
+        gx = gconv if need[0] else None
         gw = gb = None
         if need[1]:
             kg = cols.shape[0] * cols.shape[1] * cols.shape[2]

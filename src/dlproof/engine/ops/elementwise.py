@@ -29,7 +29,10 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        return _bin("add", np.add, a, b)
+        try:
+            return a + b
+        except ValueError:
+            return _bin("add", np.add, a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -41,7 +44,10 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        return _bin("sub", np.subtract, a, b)
+        try:
+            return a - b
+        except ValueError:
+            return _bin("sub", np.subtract, a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -54,7 +60,10 @@ class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.saved_tensors = (a, b)
-        return _bin("mul", np.multiply, a, b)
+        try:
+            return a * b
+        except ValueError:
+            return _bin("mul", np.multiply, a, b)
 
     @staticmethod
     def backward(ctx, g):
