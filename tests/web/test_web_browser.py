@@ -89,8 +89,11 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def wait_math(page, timeout=30_000) -> None:
+def wait_math(page, timeout=30_000, everything=True) -> None:
+    """Wait for MathJax: the language on screen, and (``everything``) the hidden one too."""
     page.wait_for_selector("html[data-math=done]", state="attached", timeout=timeout)
+    if everything:
+        page.wait_for_selector("html[data-math-all=done]", state="attached", timeout=timeout)
 
 
 def assert_math_rendered(page, at_least: int) -> None:
@@ -125,9 +128,11 @@ def test_question_page_renders_math(server, page_factory):
         t0 = time.perf_counter()
         page.goto(f"{server['url']}/q/{ANSWERED}", wait_until="load")
         t_load = time.perf_counter() - t0
-        wait_math(page)
+        wait_math(page, everything=False)
         TIMINGS[f"question_load_s_{name}"] = round(t_load, 3)
-        TIMINGS[f"question_math_rendered_s_{name}"] = round(time.perf_counter() - t0, 3)
+        TIMINGS[f"question_math_on_screen_s_{name}"] = round(time.perf_counter() - t0, 3)
+        wait_math(page)
+        TIMINGS[f"question_math_both_languages_s_{name}"] = round(time.perf_counter() - t0, 3)
         # both languages are typeset: 4 inline + 2 display + 1 table + 1 follow-up + 1 pitfall each
         assert_math_rendered(page, at_least=14)
         assert page.locator("#answer-zh mjx-container").first.is_visible()
