@@ -276,3 +276,28 @@ def test_broadcast_gradient_summed_only_over_broadcast_axes(rng):
     (a * b).sum().backward()
     np.testing.assert_allclose(a.grad, np.broadcast_to(b.data.sum(), (3, 1, 4)) * 1.0)
     np.testing.assert_allclose(b.grad, np.full((5, 1), a.data.sum()))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_float32_stays_float32_in_recurrent_and_other_fused_ops(dtype, rng):
+    def T(*shape):
+        return tensor(rng.standard_normal(shape).astype(dtype), requires_grad=True)
+
+    x, h, c = T(5, 3, 4), T(3, 6), T(3, 6)
+    wi4, wh4, b4 = T(24, 4), T(24, 6), T(24)
+    wi3, wh3, b3 = T(18, 4), T(18, 6), T(18)
+    outs = [
+        *F.lstm(x, h, c, wi4, wh4, b4, b4), *F.gru(x, h, wi3, wh3, b3, b3),
+        *F.lstm_cell(x[0], (h, c), wi4, wh4, b4, b4), F.gru_cell(x[0], h, wi3, wh3, b3, b3),
+        F.conv_transpose2d(T(1, 2, 3, 3), T(2, 3, 2, 2), stride=2),
+        F.conv1d(T(1, 2, 7), T(3, 2, 3)), F.embedding(np.array([0, 2]), T(3, 4)),
+        F.nll_loss(T(4, 3).log_softmax(1), np.array([0, 1, 2, 1])),
+        F.binary_cross_entropy(T(4).sigmoid(), np.ones(4, dtype)),
+        F.cross_entropy(T(4, 3), np.array([0, 1, 2, 1]), label_smoothing=0.1),
+        F.linear(x, wi4), x.var(), x.std(0),
+    ]
+    for k, o in enumerate(outs):
+        assert o.dtype == dtype, (k, o.dtype)
+    sum((o.sum() for o in outs[1:]), outs[0].sum()).backward()
+    for leaf in (x, h, c, wi4, wh4, b4, wi3, wh3, b3):
+        assert leaf.grad.dtype == dtype
