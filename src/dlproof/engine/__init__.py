@@ -4,6 +4,12 @@ Public API mirrors PyTorch: :func:`tensor`, :class:`Tensor` (``backward``, ``gra
 :class:`no_grad`, :class:`Function` (forward/backward pairs), :func:`gradcheck`. Submodules:
 ``ops`` (primitives), ``fused`` (hand-derived composite Functions), ``gradcheck``, ``graph``
 (inspection, DOT export, static tracing), ``derivatives`` (Jacobian, Hessian, HVP).
+
+Layout: ``tensor`` (Tensor, grad mode, Function/Context, the backward walk), ``function`` (the
+public home of Function/Context), ``ops/`` (primitives: elementwise, activation, reduction, shape,
+linalg), ``fused/`` (linear/dropout/embedding, loss, conv, pool, norm, rnn, attention).
+Note: ``dlproof.engine.tensor`` and ``dlproof.engine.gradcheck`` are the *functions* (as in
+PyTorch); import from the submodules with ``from dlproof.engine.tensor import run_backward``.
 """
 
 from dlproof.engine import ops  # noqa: E402

@@ -785,7 +785,7 @@ def tensor(data, requires_grad: bool = False, dtype=None) -> Tensor:
     if isinstance(data, Tensor):
         data = data.data
     arr = _to_array(data, dtype)
-    if arr is data or (isinstance(data, np.ndarray) and np.shares_memory(arr, data)):
+    if arr is data or (isinstance(data, np.ndarray) and np.may_share_memory(arr, data)):
         arr = arr.copy()
     return Tensor(arr, requires_grad=requires_grad)
 

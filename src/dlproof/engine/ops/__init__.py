@@ -118,6 +118,7 @@ def div(a, b):
 
 
 def neg(x):
+    """-x (same shape). Backward: Neg."""
     return apply1(Neg, x)
 
 
@@ -127,26 +128,32 @@ def pow(a, b):  # noqa: A001 - PyTorch's name
 
 
 def exp(x):
+    """e^x elementwise (same shape). Backward: Exp (dL/dx = g e^x)."""
     return apply1(Exp, x)
 
 
 def log(x):
+    """natural log elementwise. Backward: Log (dL/dx = g / x)."""
     return apply1(Log, x)
 
 
 def sqrt(x):
+    """sqrt(x) elementwise. Backward: Sqrt (dL/dx = g / (2 sqrt x))."""
     return apply1(Sqrt, x)
 
 
 def abs(x):  # noqa: A001
+    """|x| elementwise. Backward: Abs (sign(x), 0 at 0)."""
     return apply1(Abs, x)
 
 
 def maximum(a, b):
+    """Elementwise max(a, b), broadcasting; ties split the gradient. Backward: Maximum."""
     return Maximum.apply(a, b)
 
 
 def minimum(a, b):
+    """Elementwise min(a, b), broadcasting; ties split the gradient. Backward: Minimum."""
     return Minimum.apply(a, b)
 
 
@@ -180,6 +187,7 @@ def cast(x, dtype):
 
 
 def clone(x):
+    """A copy of x (gradient passes through)."""
     return Clone.apply(x)
 
 
@@ -189,22 +197,27 @@ def matmul(a, b):
 
 
 def sum(x, dim=None, keepdim=False):  # noqa: A001
+    """Sum over ``dim`` (None: all; int or tuple, negatives allowed). Backward: Sum."""
     return Sum.apply(x, axis=_dims(dim), keepdims=keepdim)
 
 
 def mean(x, dim=None, keepdim=False):
+    """Mean over ``dim``: sum / N. Backward: Mean (g / N broadcast)."""
     return Mean.apply(x, axis=_dims(dim), keepdims=keepdim)
 
 
 def var(x, dim=None, correction=1, keepdim=False):
+    """Variance over ``dim``: sum (x - mean)^2 / (N - correction). Backward: Var."""
     return Var.apply(x, axis=_dims(dim), correction=correction, keepdims=keepdim)
 
 
 def amax(x, dim=None, keepdim=False):
+    """Max over ``dim`` (values only); ties share the gradient evenly. Backward: AMax."""
     return AMax.apply(x, axis=_dims(dim), keepdims=keepdim, is_max=True)
 
 
 def amin(x, dim=None, keepdim=False):
+    """Min over ``dim`` (values only); ties share the gradient evenly. Backward: AMax."""
     return AMax.apply(x, axis=_dims(dim), keepdims=keepdim, is_max=False)
 
 
@@ -240,22 +253,27 @@ def logsumexp(x, dim=None, keepdim=False):
 
 
 def softmax(x, dim=-1):
+    """e^{x_i} / sum_j e^{x_j} along ``dim`` (same shape). Backward: Softmax (full Jacobian)."""
     return Softmax.apply(x, dim=dim)
 
 
 def log_softmax(x, dim=-1):
+    """x - logsumexp(x) along ``dim`` (same shape). Backward: LogSoftmax."""
     return LogSoftmax.apply(x, dim=dim)
 
 
 def reshape(x, shape):
+    """Same data in a new ``shape`` (one -1 allowed). Backward: Reshape."""
     return Reshape.apply(x, tuple(shape))
 
 
 def permute(x, axes):
+    """Reorder axes: output axis i is input axis ``axes[i]``. Backward: Permute (inverse)."""
     return Permute.apply(x, tuple(int(a) for a in axes))
 
 
 def transpose(x, dim0, dim1):
+    """Swap axes ``dim0`` and ``dim1``. Backward: Permute."""
     nd = x.ndim
     axes = list(range(nd))
     d0, d1 = dim0 % nd, dim1 % nd
@@ -264,10 +282,12 @@ def transpose(x, dim0, dim1):
 
 
 def expand(x, shape):
+    """Broadcast view to ``shape`` (-1 keeps a size). Backward: summed over broadcast axes."""
     return Expand.apply(x, tuple(shape))
 
 
 def getitem(x, index):
+    """x[index], basic or advanced (Tensor/array/list/bool indices). Backward: GetItem."""
     return GetItem.apply(x, _unwrap_index(index))
 
 
@@ -304,6 +324,7 @@ def pad(x, pad, mode="constant", value=0.0):
 
 
 def unsqueeze(x, dim):
+    """Insert a size-1 axis at ``dim`` (negatives count from the new end)."""
     nd = x.ndim + 1
     d = dim % nd
     shape = x.shape[:d] + (1,) + x.shape[d:]
@@ -311,6 +332,7 @@ def unsqueeze(x, dim):
 
 
 def squeeze(x, dim=None):
+    """Drop size-1 axes (all, or the given ``dim``)."""
     if dim is None:
         shape = tuple(s for s in x.shape if s != 1)
     else:
@@ -320,6 +342,7 @@ def squeeze(x, dim=None):
 
 
 def flatten(x, start_dim=0, end_dim=-1):
+    """Merge axes ``start_dim..end_dim`` into one."""
     nd = x.ndim
     if nd == 0:
         return Reshape.apply(x, (1,))
@@ -331,22 +354,27 @@ def flatten(x, start_dim=0, end_dim=-1):
 
 
 def sigmoid(x):
+    """1 / (1 + e^{-x}) (overflow-free). Backward: Sigmoid (y (1 - y))."""
     return apply1(Sigmoid, x)
 
 
 def tanh(x):
+    """tanh(x). Backward: Tanh (1 - y^2)."""
     return apply1(Tanh, x)
 
 
 def relu(x):
+    """max(x, 0). Backward: ReLU (ReLU'(0) = 0)."""
     return apply1(ReLU, x)
 
 
 def leaky_relu(x, negative_slope=0.01):
+    """x if x > 0 else negative_slope x. Backward: LeakyReLU."""
     return LeakyReLU.apply(x, negative_slope=negative_slope)
 
 
 def elu(x, alpha=1.0):
+    """x if x > 0 else alpha (e^x - 1). Backward: ELU."""
     return ELU.apply(x, alpha=alpha)
 
 
@@ -356,18 +384,22 @@ def selu(x):
 
 
 def gelu(x, approximate="none"):
+    """x Phi(x) ('none', exact erf) or its tanh approximation. Backward: GELU."""
     return GELU.apply(x, approximate=approximate)
 
 
 def softplus(x, beta=1.0, threshold=20.0):
+    """(1/beta) log(1 + e^{beta x}), linear above ``threshold``. Backward: Softplus."""
     return Softplus.apply(x, beta=beta, threshold=threshold)
 
 
 def silu(x):
+    """x sigmoid(x). Backward: SiLU."""
     return apply1(SiLU, x)
 
 
 def hardtanh(x, min_val=-1.0, max_val=1.0):
+    """clip(x, min_val, max_val), zero gradient outside (and at) the bounds."""
     return Hardtanh.apply(x, min_val=min_val, max_val=max_val)
 
 
