@@ -105,7 +105,3 @@ def render_markdown(text: str, lang: str = "en", claim_lookup: ClaimLookup | Non
         out = out.replace(_PLACEHOLDER.format(i), claim_badge(exp_id, claim_id, status, lang))
     return out
 
-
-def render_inline(text: str) -> str:
-    """A one-line string (a title) with its ``$...$`` math, without a wrapping paragraph."""
-    return _markdown().renderInline(text)
