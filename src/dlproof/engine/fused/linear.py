@@ -20,24 +20,22 @@ class Linear(Function):
                 f"linear: input shape {x.shape} and weight shape {w.shape} are not aligned "
                 f"(weight must be (out, in) with in = input.shape[-1])"
             )
-        ctx.saved_tensors = (x, w)
-        y = x @ w.T
+        x2 = x.reshape(-1, x.shape[-1])  # one GEMM for all batch axes (not one per batch)
+        ctx.saved_tensors = (x2, w)
+        ctx.x_shape = x.shape
+        y = x2 @ w.T
         if b is not None:
             y += b
-        return y
+        return y.reshape(x.shape[:-1] + (w.shape[0],))
 
     @staticmethod
     def backward(ctx, g):
-        x, w = ctx.saved_tensors
+        x2, w = ctx.saved_tensors
         need = ctx.needs_input_grad
-        gx = g @ w if need[0] else None
-        gw = gb = None
-        if need[1] or (len(need) > 2 and need[2]):
-            g2 = g.reshape(-1, g.shape[-1])
-            if need[1]:
-                gw = g2.T @ x.reshape(-1, x.shape[-1])
-            if len(need) > 2 and need[2]:
-                gb = g2.sum(axis=0)
+        g2 = g.reshape(-1, g.shape[-1])
+        gx = (g2 @ w).reshape(ctx.x_shape) if need[0] else None
+        gw = g2.T @ x2 if need[1] else None
+        gb = g2.sum(axis=0) if len(need) > 2 and need[2] else None
         return gx, gw, gb
 
 
