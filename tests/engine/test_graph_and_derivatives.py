@@ -128,3 +128,45 @@ def test_hessian_matches_torch_on_nonlinear_function(torch):
 
     Ht = torch.autograd.functional.hessian(ft, torch.tensor(x)).numpy()
     np.testing.assert_allclose(hessian(f, x), Ht, atol=1e-7)
+
+
+def test_fused_layers_are_single_graph_nodes():
+    """Operation counts, not milliseconds, pin the fused design (design.md: benchmarks do not
+    gate CI on time)."""
+    rng = np.random.default_rng(0)
+
+    def T(*s):
+        return tensor(rng.standard_normal(s), requires_grad=True)
+
+    x, h, c = T(7, 3, 4), T(3, 5), T(3, 5)
+    out, hT, cT = F.lstm(x, h, c, T(20, 4), T(20, 5), T(20), T(20))
+    assert len(topological_order(out, hT, cT)) == 1
+    out, hT = F.gru(x, h, T(15, 4), T(15, 5), T(15), T(15))
+    assert len(topological_order(out, hT)) == 1
+    assert len(topological_order(F.cross_entropy(T(4, 3), np.array([0, 1, 2, 0])))) == 1
+    assert len(topological_order(F.conv2d(T(1, 2, 5, 5), T(3, 2, 3, 3), T(3), padding=1))) == 1
+    assert len(topological_order(F.scaled_dot_product_attention(T(2, 3, 4), T(2, 3, 4),
+                                                                T(2, 3, 4)))) == 1
+    assert len(topological_order(F.batch_norm(T(4, 3), None, None, training=True))) == 1
+
+
+def test_backward_visits_each_node_once():
+    from dlproof.engine.ops import elementwise as el
+
+    calls = []
+    orig = el.Mul.backward
+
+    def counting(ctx, g):
+        calls.append(ctx.seq)
+        return orig(ctx, g)
+
+    el.Mul.backward = staticmethod(counting)
+    try:
+        x = tensor(np.array([1.0, 2.0]), requires_grad=True)
+        h = x * x  # used by three consumers below
+        y = (h * 2.0) + (h * 3.0) + (h * h)
+        y.sum().backward()
+    finally:
+        el.Mul.backward = staticmethod(orig)
+    assert len(calls) == len(set(calls)) == 4
+    np.testing.assert_allclose(x.grad, (5 + 2 * x.data ** 2) * 2 * x.data)

@@ -301,3 +301,23 @@ def test_float32_stays_float32_in_recurrent_and_other_fused_ops(dtype, rng):
     sum((o.sum() for o in outs[1:]), outs[0].sum()).backward()
     for leaf in (x, h, c, wi4, wh4, b4, wi3, wh3, b3):
         assert leaf.grad.dtype == dtype
+
+
+def test_retain_grad_on_intermediate_tensors():
+    x = tensor(np.array([0.5, -1.0]), requires_grad=True)
+    h = x * 3.0
+    h.retain_grad()
+    assert h.retains_grad and not (x * 2).retains_grad
+    a, b = h.split(1)
+    a.retain_grad()
+    y = (h.tanh() * 2).sum() + (a * 5).sum()
+    y.backward(retain_graph=True)
+    t = np.tanh(3 * x.data)
+    np.testing.assert_allclose(h.grad, 2 * (1 - t * t) + np.array([5, 0]))
+    np.testing.assert_allclose(a.grad, [5])
+    np.testing.assert_allclose(x.grad, 3 * h.grad)
+    y.backward()
+    np.testing.assert_allclose(a.grad, [10])  # accumulates like a leaf
+    z = x * 2
+    z.sum().backward()
+    assert z.grad is None  # non-leaf without retain_grad: not stored (as PyTorch)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import weakref
 from collections import namedtuple
 
 import numpy as np
@@ -296,6 +297,16 @@ class Tensor:
             raise RuntimeError("requires_grad_: cannot turn off grad on a non-leaf tensor")
         self.requires_grad = requires_grad
         return self
+
+    def retain_grad(self) -> None:
+        """Also fill ``.grad`` of this non-leaf tensor during backward (leaves always do);
+        accumulates across backward calls like a leaf's."""
+        if self._node is not None:
+            _RETAIN.setdefault(self._node, []).append(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._node is not None and self in _RETAIN.get(self._node, ())
 
     def zero_grad(self) -> None:
         """Reset the accumulated gradient (same as ``t.grad = None``)."""
@@ -700,6 +711,8 @@ def run_backward(roots, retain_graph: bool = False) -> None:
             raise _freed_error(node)
         g = node.grad
         node.grad = None
+        if _RETAIN_DATA:  # the plain dict under the WeakKeyDictionary: a cheap emptiness test
+            _retain(node, g)
         if node.n_out == 1:
             grads = node.fn.backward(node, g)
         else:
@@ -745,6 +758,18 @@ def run_backward(roots, retain_graph: bool = False) -> None:
                     push(heap, (nxt.seq, nxt))
                     nxt = None
                 _send_multi(pn, p._idx, gi, heap, push)
+
+
+_RETAIN = weakref.WeakKeyDictionary()  # node -> tensors that asked for retain_grad()
+_RETAIN_DATA = _RETAIN.data
+
+
+def _retain(node, g):
+    for t in _RETAIN.get(node, ()):
+        gi = g if node.n_out == 1 else g[getattr(t, "_idx", 0)]
+        if gi is None:
+            continue
+        t.grad = np.array(gi, dtype=t.data.dtype) if t.grad is None else t.grad + gi
 
 
 def _send(t, g, heap, push):
