@@ -157,3 +157,53 @@ def test_export_html_cli(cli, tmp_path):
     assert r.exit_code == 0, r.output
     assert 'data-lang="en"' in (tmp_path / "site" / "index.html").read_text("utf-8")
     assert len(list((tmp_path / "site" / "q").glob("*.html"))) == len(all_questions())
+
+
+def test_quiz_reads_single_keys_on_a_terminal(tmp_path):
+    """On a real TTY the quiz reads one key press at a time (no Enter needed)."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+    import time
+
+    code = ("import sys, typer\nfrom dlproof.study import commands\napp = typer.Typer()\n"
+            "commands.register(app)\napp(sys.argv[1:])\n")
+    master, slave = pty.openpty()
+    env = {**os.environ, "DLPROOF_HOME": str(tmp_path), "COLUMNS": "100", "TERM": "xterm",
+           "NO_COLOR": "1"}
+    proc = subprocess.Popen([sys.executable, "-c", code, "quiz", "--lang", "en", "--limit", "5"],
+                            stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
+    os.close(slave)
+    seen = b""
+
+    def read_until(token: bytes, timeout: float = 30.0) -> None:
+        nonlocal seen
+        end = time.time() + timeout
+        while token not in seen:
+            assert time.time() < end, seen.decode(errors="replace")[-2000:]
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    seen += os.read(master, 65536)
+                except OSError:
+                    break
+
+    try:
+        read_until(b"space/Enter shows the answer")
+        os.write(master, b" ")  # a bare key press, no newline
+        read_until(b"Easy  q quit")
+        os.write(master, b"3")
+        read_until(b"next: in")
+        read_until(b"space/Enter shows the answer")
+        os.write(master, b"q")
+        read_until(b"card(s)")
+        proc.wait(timeout=30)
+    finally:
+        proc.kill()
+        proc.wait()
+        os.close(master)
+    assert proc.returncode == 0
+    with StudyStore(tmp_path / "dlproof.sqlite3") as st:
+        assert [r["rating"] for r in st.logs()] == [3]
