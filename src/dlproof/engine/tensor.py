@@ -298,7 +298,8 @@ class Tensor:
 
     @property
     def retains_grad(self) -> bool:
-        return self._node is not None and self in _RETAIN.get(self._node, ())
+        # identity test: ``in`` would call Tensor.__eq__, which is elementwise
+        return self._node is not None and any(t is self for t in _RETAIN.get(self._node, ()))
 
     def zero_grad(self) -> None:
         """Reset the accumulated gradient (same as ``t.grad = None``)."""
