@@ -226,7 +226,7 @@ def run(cfg: RunConfig, report: Report) -> None:
 
     # (c) learning-rate sweep with and without BN -------------------------------------------------------
     lrs = cfg.pick([0.03, 0.1, 0.3, 1.0, 3.0], [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0])
-    steps = cfg.pick(100, 300)
+    steps = cfg.pick(70, 300)
     batch_size = 64
     ln10 = float(np.log(10))
     final = {}

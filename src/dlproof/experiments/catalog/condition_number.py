@@ -205,7 +205,7 @@ def run(cfg: RunConfig, report: Report) -> None:
     for r in rhos:
         ax[2].semilogy(Ls, grad_norms[r], label=f"ρ = {r}")
     ax[2].set_xlabel("depth L")
-    ax[2].set_ylabel("||∂(gᵀW^L x)/∂x||")
+    ax[2].set_ylabel("||∂(g·W^L x)/∂x||")
     ax[2].legend(fontsize=8)
     ax[2].set_title("(c) product of L matrices")
     report.figure(

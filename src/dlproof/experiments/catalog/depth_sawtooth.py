@@ -193,7 +193,7 @@ def run(cfg: RunConfig, report: Report) -> None:
     xs = np.linspace(0, 1, 2049)
     for k in (1, 2, 3, 5):
         ax[0].plot(xs, sawtooth_net(k, xs), lw=1, label=f"k = {k}")
-    ax[0].set_title("t∘t∘…∘t (k times)")
+    ax[0].set_title("t(t(...t(x))) (k times)")
     ax[0].legend(fontsize=7)
     ax[0].set_xlabel("x")
     ax[1].semilogy(ks, pieces, "o-", label="deep: 2k units")

@@ -210,7 +210,7 @@ def run(cfg: RunConfig, report: Report) -> None:
         value=fixes, op=">", threshold=1e-2, expression="min(ratio_BN, ratio_residual)")
 
     # training ------------------------------------------------------------------------------
-    steps, lr, batch = cfg.pick(60, 200), 0.03, 128
+    steps, lr, batch = cfg.pick(40, 200), 0.03, 128
     train_names = ["sigmoid + Xavier", "tanh + Xavier", "ReLU + He", "sigmoid + BatchNorm",
                    "sigmoid + residual"]
     curves, finals = {}, {}
