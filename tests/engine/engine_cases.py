@@ -152,6 +152,13 @@ add("permute", lambda a: a.permute(2, 0, 1), lambda t, a: a.permute(2, 0, 1), [N
     shape.Permute)
 add("transpose-neg", lambda a: a.transpose(0, -1), lambda t, a: a.transpose(0, -1), [N(2, 3, 4)],
     shape.Permute)
+add("flatten-unsqueeze-squeeze", lambda a: a.flatten(1).unsqueeze(-1).squeeze(-1) * 1.0,
+    lambda t, a: a.flatten(1).unsqueeze(-1).squeeze(-1) * 1.0, [N(2, 3, 2)], shape.Reshape)
+add("chunk", lambda a: a.chunk(3, dim=-1)[2] * 3.0, lambda t, a: a.chunk(3, dim=-1)[2] * 3.0,
+    [N(2, 7)], shape.Split)
+add("std-dim", lambda a: a.std(0), lambda t, a: a.std(0), [N(4, 3)], reduction.Var)
+add("var-correction2", lambda a: a.var(1, correction=2), lambda t, a: a.var(1, correction=2),
+    [N(3, 5)], reduction.Var)
 add("expand", lambda a: a.expand(2, 3, 4), lambda t, a: a.expand(2, 3, 4), [N(3, 1)], shape.Expand)
 add("getitem-basic", lambda a: a[1:, ::2, None, -1], lambda t, a: a[1:, ::2, None, -1],
     [N(3, 5, 4)], shape.GetItem)

@@ -56,3 +56,19 @@ def test_matches_torch(case, torch):
     for seed in (0, 1):
         out_err, grad_err = run_parity(case, torch, seed)
         assert out_err < TOL and grad_err < TOL, (case.id, out_err, grad_err)
+
+
+@pytest.mark.torch
+def test_cast_and_clone_match_torch(torch):
+    a = np.random.default_rng(0).standard_normal((3, 4))
+    x = Tensor(a.copy(), requires_grad=True)
+    t = torch.tensor(a.copy(), requires_grad=True)
+    y = (x.float() * 3.0).double() * x.clone()
+    yt = (t.float() * 3.0).double() * t.clone()
+    np.testing.assert_array_equal(y.numpy(), yt.detach().numpy())
+    u = np.random.default_rng(1).standard_normal((3, 4))
+    y.backward(u)
+    yt.backward(torch.tensor(u))
+    np.testing.assert_allclose(x.grad, t.grad.numpy(), rtol=1e-7)
+    assert x.float().dtype == np.float32 and x.long().dtype == np.int64
+    assert not x.long().requires_grad
