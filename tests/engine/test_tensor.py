@@ -321,3 +321,25 @@ def test_retain_grad_on_intermediate_tensors():
     z = x * 2
     z.sum().backward()
     assert z.grad is None  # non-leaf without retain_grad: not stored (as PyTorch)
+
+
+def test_grad_mode_is_per_thread():
+    import threading
+
+    inside, release = threading.Event(), threading.Event()
+    seen = {}
+
+    def worker():
+        with no_grad():
+            inside.set()
+            release.wait(5)
+            seen["worker"] = dlproof.is_grad_enabled()
+
+    th = threading.Thread(target=worker)
+    th.start()
+    inside.wait(5)
+    x = tensor([1.0], requires_grad=True)
+    assert dlproof.is_grad_enabled() and (x * 2).requires_grad  # main thread still records
+    release.set()
+    th.join()
+    assert seen["worker"] is False

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import threading
 import weakref
 from collections import namedtuple
 
@@ -58,20 +59,23 @@ __all__ = [
 DEFAULT_DTYPE = np.float32
 
 
-class _Mode:
-    """Global autograd switches (class attributes: one cheap lookup on the hot path)."""
+class _ModeState(threading.local):
+    """Autograd switches, per thread (as PyTorch's grad mode): ``no_grad`` in one thread (say, a
+    web request evaluating a model) never disables recording in another."""
 
     enabled = True  # grad mode (no_grad sets it False)
     tracing = False  # static-graph tracing records every op, see engine.graph
     fast = True  # enabled and not tracing: the Function fast paths may run
 
-    @classmethod
-    def set(cls, enabled=None, tracing=None):
+    def set(self, enabled=None, tracing=None):
         if enabled is not None:
-            cls.enabled = bool(enabled)
+            self.enabled = bool(enabled)
         if tracing is not None:
-            cls.tracing = bool(tracing)
-        cls.fast = cls.enabled and not cls.tracing
+            self.tracing = bool(tracing)
+        self.fast = self.enabled and not self.tracing
+
+
+_Mode = _ModeState()
 
 
 # node sequence numbers count DOWN: a newer node has a smaller number, so the backward heap (a
