@@ -155,7 +155,7 @@ def run(cfg: RunConfig, report: Report) -> None:
         ax[i].set_title(f"{act}, width {WIDTH}")
         ax[i].set_xlabel("layer")
         ax[i].set_ylabel("activation std")
-        ax[i].set_ylim(1e-30, 1e3)
+        ax[i].set_ylim(1e-30, 1e30)
     ax[1].legend(fontsize=7)
     report.figure(
         "activation-std", fig,
