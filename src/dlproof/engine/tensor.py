@@ -6,9 +6,14 @@ Design (see ``/work/shared/notes/performance-prototypes.md``):
   the Function that made it, its parent tensors, the arrays saved for backward and a *sequence
   number* drawn from a global counter at creation time.
 * Creation order is a topological order (a node is always created after its inputs), so
-  :meth:`Tensor.backward` needs no topological sort: it pops nodes from a max-heap keyed by sequence
-  number, starting at the root, and pushes a parent the first time a gradient reaches it. Only
-  ancestors of the root are visited, each exactly once, iteratively (a 10,000-op chain works).
+  :meth:`Tensor.backward` needs no topological sort: it always processes the newest node a
+  gradient has reached (a heap keyed by sequence number; in a chain the next node is handed over
+  directly without touching the heap) and registers a parent the first time a gradient reaches it.
+  Only ancestors of the root are visited, each exactly once, iteratively (a 10,000-op chain works).
+  Per op this costs about 4 us forward+backward on 10-element arrays (about 0.6x PyTorch here).
+* Grad mode (``no_grad``) is per thread, as in PyTorch.
+* The arithmetic dunders (``+ - * / @`` and reflected forms) are replaced at import by closures
+  specialised per Function (``_binary``): one Python call less per op on the hot path.
 * Gradients of intermediate nodes live on the node only while the walk needs them and are dropped
   right after the node's backward ran. Leaves (tensors created by the user with
   ``requires_grad=True``) *accumulate* into ``.grad`` across backward calls, as in PyTorch, until
