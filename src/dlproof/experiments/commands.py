@@ -34,7 +34,7 @@ def _lang(lang: str) -> str:
 def _fmt(v: float) -> str:
     if v != v or v in (float("inf"), float("-inf")):
         return str(v)
-    if v == int(v) and abs(v) < 1e12:
+    if v == int(v) and abs(v) < 1e12:  # counts and exact zeros print as integers
         return str(int(v))
     return f"{v:.4g}"
 
@@ -42,11 +42,11 @@ def _fmt(v: float) -> str:
 def _claims_table(report, lang: str, title: str):
     from rich.table import Table
 
-    t = Table(title=title, show_lines=False)
-    t.add_column("claim", style="bold", no_wrap=True)
-    t.add_column("statement" if lang == "en" else "陈述")
-    t.add_column("measured", justify="right")
-    t.add_column("comparison")
+    t = Table(title=title, show_lines=False, expand=True)
+    t.add_column("claim", style="bold", overflow="fold", ratio=2)
+    t.add_column("statement" if lang == "en" else "陈述", ratio=5)
+    t.add_column("measured", justify="right", no_wrap=True)
+    t.add_column("comparison", overflow="fold", ratio=2)
     t.add_column("verdict", no_wrap=True)
     for c in report.claims:
         verdict = "[green]PASS[/green]" if c.holds else "[red]FAIL[/red]"

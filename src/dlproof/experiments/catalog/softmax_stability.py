@@ -219,31 +219,38 @@ def run(cfg: RunConfig, report) -> None:
 
     from dlproof.experiments.figures import new_figure
 
-    fig, (a0, a1) = new_figure(1, 2, size=(10.0, 4.0))
-    styles = {"naive": "o-", "shifted": "s-", "log(shifted softmax)": "^--", "log-sum-exp": "d-"}
-    for key, vals in curves.items():
-        kind, dt = key.rsplit(" ", 1)
-        v = np.array(vals, dtype=float)
-        v = np.where(v == 0, 1e-18, v)
-        a0.plot(SCALES, v, styles[kind], color="tab:blue" if dt == "float64" else "tab:red",
-                label=key, alpha=0.8, ms=4)
-    a0.set_xscale("log")
-    a0.set_yscale("log")
+    fig, (a0, a1, a2) = new_figure(1, 3, size=(13.0, 3.8))
+    colors = {"float32": "tab:red", "float64": "tab:blue"}
+    for name in ("float32", "float64"):
+        a0.semilogx(SCALES, [nonfinite[("naive", name, c)] for c in SCALES], "o-",
+                    color=colors[name], label=f"naive, {name}")
+        a0.semilogx(SCALES, [nonfinite[("shifted", name, c)] for c in SCALES], "s--",
+                    color=colors[name], alpha=0.6, label=f"max-shifted, {name}")
+        a1.semilogx(SCALES, [nonfinite[("log(shifted softmax)", name, c)] for c in SCALES], "^-",
+                    color=colors[name], label=f"log(softmax), {name}")
+        a1.semilogx(SCALES, [nonfinite[("log-sum-exp", name, c)] for c in SCALES], "d--",
+                    color=colors[name], alpha=0.6, label=f"log-sum-exp, {name}")
     a0.set_xlabel("logit scale $c$")
-    a0.set_ylabel("max error vs reference (gap = NaN/inf)")
-    a0.legend(fontsize=6)
-    a1.plot(np.where(np.isfinite(losses["naive"]), losses["naive"], np.nan), label="naive (NaN)")
-    a1.plot(losses["stable"], label="log-sum-exp")
-    a1.set_yscale("log")
-    a1.set_xlabel("step")
-    a1.set_ylabel("training loss")
-    a1.legend(fontsize=8)
+    a0.set_ylabel("fraction of vectors with NaN/inf")
+    a0.legend(fontsize=7)
+    a1.set_xlabel("logit scale $c$")
+    a1.set_ylabel(r"fraction of $-\infty$ log-probabilities")
+    a1.legend(fontsize=7)
+    a2.plot(np.where(np.isfinite(losses["naive"]), losses["naive"], np.nan), label="naive (NaN)")
+    a2.plot(losses["stable"], label="log-sum-exp")
+    a2.set_yscale("log")
+    a2.set_xlabel("step")
+    a2.set_ylabel("training loss")
+    a2.legend(fontsize=8)
     report.figure("softmax-stability", fig,
-                  en="Left: error of each softmax formula against a 60-digit reference as the logit "
-                     "scale grows; a missing point means NaN/inf. Red is float32, blue float64. Right: "
-                     "softmax regression on digits with large initial weights: the naive loss is NaN "
-                     "from the start (nothing plotted), the log-sum-exp loss trains.",
-                  zh="左：随 logit 尺度增大，各 softmax 公式相对 60 位精度参考值的误差；缺点表示 "
-                     "NaN/inf。红色为 float32，蓝色为 float64。右：大初始权重的 digits softmax 回归："
-                     "朴素损失一开始就是 NaN（无曲线），log-sum-exp 损失正常下降。")
+                  en="Left: fraction of logit vectors whose naive softmax contains NaN/inf as the "
+                     "logit scale grows (the max-shifted version stays at 0). Middle: fraction of "
+                     "log-probabilities that are -inf when computed as log(softmax) (log-sum-exp: 0). "
+                     "Red float32, blue float64. Right: softmax regression on digits with large "
+                     "initial weights: the naive loss is NaN from the start (nothing plotted), the "
+                     "log-sum-exp loss trains.",
+                  zh="左：随 logit 尺度增大，朴素 softmax 含 NaN/inf 的向量比例（减最大值的版本始终"
+                     "为 0）。中：用 log(softmax) 计算时为 -inf 的对数概率比例（log-sum-exp 为 0）。"
+                     "红色 float32，蓝色 float64。右：大初始权重的 digits softmax 回归：朴素损失一开始"
+                     "就是 NaN（无曲线），log-sum-exp 损失正常下降。")
     report.progress(1.0, "done")
