@@ -147,7 +147,7 @@ def run(cfg: RunConfig, report: Report) -> None:
         value=ce_zero - ce_prior, op=">", threshold=0.5, expression="CE_0(zero bias) − CE_0(prior bias)")
 
     # figure ----------------------------------------------------------------------------------------
-    fig, ax = fig_ax(2, 1, w=4.5, h=3.4)
+    fig, ax = fig_ax(3, 1, w=4.2, h=3.4)
     layers = np.arange(1, DEPTH + 1)
     for i, act in enumerate(("tanh", "relu")):
         for s in schemes:
@@ -157,12 +157,18 @@ def run(cfg: RunConfig, report: Report) -> None:
         ax[i].set_ylabel("activation std")
         ax[i].set_ylim(1e-30, 1e30)
     ax[1].legend(fontsize=7)
+    for s in schemes:
+        ax[2].plot(layers, stats[("tanh", s)][1], label=label[s])
+    ax[2].set_title("tanh: saturated fraction |h| > 0.99")
+    ax[2].set_xlabel("layer")
+    ax[2].set_ylim(-0.02, 1.02)
     report.figure(
         "activation-std", fig,
         en=f"Activation std across {DEPTH} layers (width {WIDTH}, digits input). Small N(0, σ²) inits "
-           "collapse geometrically; N(0, 1) saturates tanh and explodes ReLU; Xavier keeps tanh "
-           "roughly stable but halves the ReLU variance each layer; He keeps ReLU flat.",
+           "collapse geometrically; N(0, 1) saturates tanh (right: fraction of units with |h| > 0.99) and "
+           "explodes ReLU; Xavier keeps tanh roughly stable but halves the ReLU variance each layer; "
+           "He keeps ReLU flat.",
         zh=f"{DEPTH} 层（宽 {WIDTH}，输入为 digits）中激活标准差的变化。小的 N(0, σ²) 初始化按几何级数坍缩；"
-           "N(0, 1) 让 tanh 饱和、让 ReLU 爆炸；Xavier 使 tanh 大致稳定，但让 ReLU 的方差每层减半；He 使 ReLU 保持平稳。")
+           "N(0, 1) 让 tanh 饱和（右：|h| > 0.99 的单元比例）、让 ReLU 爆炸；Xavier 使 tanh 大致稳定，但让 ReLU 的方差每层减半；He 使 ReLU 保持平稳。")
     report.metric("seconds", time.perf_counter() - t0)
     report.progress(1.0, "done")
