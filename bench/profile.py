@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--top", type=int, default=25)
     p.add_argument("--seconds", type=float, default=2.0)
     p.add_argument("--torch", action="store_true", help="profile the torch side instead")
+    p.add_argument("--threads", type=int, default=2, help="BLAS and torch threads (default 2)")
     args = p.parse_args(argv)
 
     by_name = {w.name: w for w in all_workloads()}
@@ -34,8 +35,8 @@ def main(argv: list[str] | None = None) -> None:
     w = by_name[args.name]
     import torch
 
-    torch.set_num_threads(2)
-    with threadpool_limits(limits=2, user_api="blas"):
+    torch.set_num_threads(args.threads)
+    with threadpool_limits(limits=args.threads, user_api="blas"):
         case = w.build(w.dtype, False)
         step = case.torch_step if args.torch else case.dl_step
         for _ in range(3):

@@ -32,8 +32,23 @@ def patched(target, **attrs):
 _MISSING = object()
 
 
-def compare(workload_names: list[str], target, attrs: dict, samples: int = 21) -> list[dict]:
-    """Check the patched engine against torch, then time current vs patched vs torch."""
+@contextlib.contextmanager
+def patched_all(patches):
+    """``patched`` for a list of ``(target, attrs)`` pairs."""
+    with contextlib.ExitStack() as stack:
+        for target, attrs in patches:
+            stack.enter_context(patched(target, **attrs))
+        yield
+
+
+def compare(workload_names: list[str], target, attrs: dict | None = None,
+            samples: int = 21) -> list[dict]:
+    """Check the patched engine against torch, then time current vs patched vs torch.
+
+    ``target, attrs``: one class/module and the attributes to set on it; or pass a list of
+    ``(target, attrs)`` pairs as ``target`` (and no ``attrs``) to patch several.
+    """
+    patches = target if attrs is None else [(target, attrs)]
     import torch
     from threadpoolctl import threadpool_limits
 
@@ -47,7 +62,7 @@ def compare(workload_names: list[str], target, attrs: dict, samples: int = 21) -
     with threadpool_limits(limits=2, user_api="blas"):
         for name in workload_names:
             w = by_name[name]
-            with patched(target, **attrs):
+            with patched_all(patches):
                 chk = check(w)
             if not chk["ok"]:
                 raise SystemExit(f"{name}: the patched engine disagrees with torch: {chk['problems']}")
@@ -57,7 +72,7 @@ def compare(workload_names: list[str], target, attrs: dict, samples: int = 21) -
                 step()
 
             def run_patched(step=new.dl_step):
-                with patched(target, **attrs):
+                with patched_all(patches):
                     step()
 
             res = time_many({"current": run_current, "patched": run_patched,
