@@ -115,6 +115,17 @@ def test_questions_and_experiments_point_at_each_other():
         assert exp.title_en.strip() and exp.title_zh.strip(), f"{exp.id}: title missing"
 
 
+def test_experiments_do_not_use_torch():
+    """PyTorch is a test-time oracle only: no experiment module may import it."""
+    import importlib
+    import re
+
+    for exp in load_all().values():
+        source = Path(importlib.import_module(exp.module).__file__).read_text("utf-8")
+        assert not re.search(r"^\s*(import|from)\s+torch\b", source, flags=re.M), (
+            f"{exp.id} ({exp.module}) imports torch")
+
+
 def test_cited_claims_exist_in_smoke_reports(fig_root):
     missing = []
     for q in all_questions():

@@ -190,11 +190,12 @@ def app():
 
 
 def test_cli_run_prints_claims_and_figures(app, demo, tmp_path):
-    res = CliRunner().invoke(app, ["run", demo, "--seed", "2", "--out", str(tmp_path)])
+    wide = {"COLUMNS": "200"}
+    res = CliRunner().invoke(app, ["run", demo, "--seed", "2", "--out", str(tmp_path)], env=wide)
     assert res.exit_code == 0, res.output
     assert "slope-is-one" in res.output and "PASS" in res.output
     assert "line.png" in res.output and (tmp_path / "line.svg").is_file()
-    res = CliRunner().invoke(app, ["run", demo, "--lang", "zh", "--full"])
+    res = CliRunner().invoke(app, ["run", demo, "--lang", "zh", "--full"], env=wide)
     assert res.exit_code == 0 and "斜率为" in res.output
 
 
@@ -220,6 +221,16 @@ def test_cli_check_reports_errors_and_continues(app, demo, monkeypatch):
     res = CliRunner().invoke(app, ["check"])
     assert res.exit_code == 0, res.output
     assert "1 experiments, 2 claims, 0 failed, 0 errors" in res.output
+
+
+def test_cli_check_json_is_strict_with_nan(app, monkeypatch):
+    _register(monkeypatch, "zz-test-nan", _nan)
+    monkeypatch.setattr(registry, "load_all", lambda: {"zz-test-nan": registry._REGISTRY["zz-test-nan"]})
+    res = CliRunner().invoke(app, ["check", "--json"])
+    assert res.exit_code == 1
+    data = json.loads(res.output, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
+    (entry,) = data["experiments"]
+    assert entry["claims"][0]["value"] is None and "claim:loss-small" in entry["nonfinite"]
 
 
 def test_cli_check_unknown_topic(app):

@@ -39,6 +39,18 @@ def _fmt(v: float) -> str:
     return f"{v:.4g}"
 
 
+def _finite(obj):
+    """JSON has no NaN/inf: such measurements become null (each experiment's ``nonfinite`` list
+    says which ones they were)."""
+    if isinstance(obj, float):
+        return obj if obj == obj and obj not in (float("inf"), float("-inf")) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
+
+
 def _claims_table(report, lang: str, title: str):
     from rich.table import Table
 
@@ -171,8 +183,9 @@ def register(app: typer.Typer) -> None:
         n_errors = sum(1 for r in results if r["error"])
         ok = all(r["ok"] for r in results)
         if as_json:
-            typer.echo(json.dumps({"mode": config.mode, "seed": seed, "topic": topic, "ok": ok,
-                                   "experiments": results}, ensure_ascii=False, indent=1))
+            payload = {"mode": config.mode, "seed": seed, "topic": topic, "ok": ok,
+                       "experiments": results}
+            typer.echo(json.dumps(_finite(payload), ensure_ascii=False, indent=1, allow_nan=False))
         else:
             style = "green" if ok else "red"
             console.print(f"[{style}]{len(results)} experiments, {n_claims} claims, "
