@@ -941,7 +941,7 @@ class Context:
         return self.fn.__name__
 
     def __repr__(self):
-        return f"<{self.fn.__name__} node #{self.seq}>"
+        return f"<{self.fn.__name__} node #{-self.seq}>"  # seq counts down from 0
 
 
 class Function:
