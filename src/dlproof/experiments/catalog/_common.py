@@ -3,8 +3,9 @@
 Data: :func:`digits` (sklearn's bundled 8x8 digits, offline) and small synthetic sets.
 Models: a plain MLP as a list of ``(W, b)`` engine Tensors (W is (out, in), as PyTorch), run by
 :func:`mlp_forward` with any activation of :data:`ACTIVATIONS` (all from ``dlproof.engine.ops``),
-trained by :func:`train` (mini-batch SGD from ``dlproof.optim``, cross-entropy from the engine's
-fused softmax-cross-entropy). Everything takes an explicit ``numpy.random.Generator``.
+layers through ``F.linear`` and trained by :func:`train` (mini-batch SGD from ``dlproof.optim`` on
+``F.cross_entropy``, the engine's fused softmax-cross-entropy; ``F`` is ``dlproof.nn.functional``).
+Everything takes an explicit ``numpy.random.Generator``.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ import numpy as np
 
 import dlproof
 from dlproof.engine import ops
-from dlproof.engine.fused.linear import Linear
-from dlproof.engine.fused.loss import CrossEntropy
+from dlproof.nn import functional as F
 
 ACTIVATIONS: dict[str, Callable] = {
     "identity": lambda x: x,
@@ -94,7 +94,7 @@ def mlp_forward(params, x, act: Callable, *, keep: list | None = None):
     pre-activations of the hidden layers (Tensors) when given."""
     h = x if isinstance(x, dlproof.Tensor) else dlproof.tensor(x)
     for i, (W, b) in enumerate(params):
-        z = Linear.apply(h, W, b)
+        z = F.linear(h, W, b)
         if i == len(params) - 1:
             return z
         if keep is not None:
@@ -104,8 +104,9 @@ def mlp_forward(params, x, act: Callable, *, keep: list | None = None):
 
 
 def cross_entropy(logits, y) -> dlproof.Tensor:
-    """Mean softmax cross-entropy from logits (the engine's fused, log-sum-exp stable Function)."""
-    return CrossEntropy.apply(logits, y)
+    """Mean softmax cross-entropy from logits (``F.cross_entropy``: one fused, log-sum-exp stable
+    node of the engine)."""
+    return F.cross_entropy(logits, y)
 
 
 def accuracy(params, X, y, act) -> float:

@@ -16,6 +16,7 @@ import dlproof
 from dlproof.engine import ops
 from dlproof.experiments.catalog._common import ACTIVATIONS
 from dlproof.experiments.registry import RunConfig, experiment
+from dlproof.nn import functional as F
 
 SHOWN = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "gelu", "silu")
 
@@ -148,7 +149,6 @@ def run(cfg: RunConfig, report) -> None:
     report.progress(0.6, "softplus scale head")
 
     # Softplus as an output that must stay positive: heteroscedastic regression by Gaussian NLL.
-    from dlproof.engine.fused.linear import Linear
     from dlproof.experiments.catalog._common import init_mlp
     from dlproof.optim import Adam
 
@@ -162,8 +162,8 @@ def run(cfg: RunConfig, report) -> None:
     min_sigma = np.inf
     for _ in range(cfg.pick(600, 1500)):
         opt.zero_grad()
-        h = ops.tanh(Linear.apply(X, *params[0]))
-        out = Linear.apply(h, *params[1])
+        h = ops.tanh(F.linear(X, *params[0]))
+        out = F.linear(h, *params[1])
         mu, s = out[:, 0], ops.softplus(out[:, 1]) + 1e-6
         nll = (ops.log(s) + 0.5 * ((Y - mu) / s) ** 2).mean()
         nll.backward()

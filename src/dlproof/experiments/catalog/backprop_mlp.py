@@ -17,9 +17,9 @@ import numpy as np
 
 import dlproof
 from dlproof.engine import ops
-from dlproof.engine.fused.linear import Linear
 from dlproof.experiments.catalog._common import cross_entropy, digits
 from dlproof.experiments.registry import RunConfig, experiment
+from dlproof.nn import functional as F
 
 
 def init(sizes, rng):
@@ -142,7 +142,7 @@ def run(cfg: RunConfig, report) -> None:
           for W, b in params]
     h = dlproof.tensor(X)
     for l, (W, b) in enumerate(ts):
-        h = Linear.apply(h, W, b)
+        h = F.linear(h, W, b)
         if l < len(ts) - 1:
             h = ops.tanh(h)
     cross_entropy(h, y).backward()
@@ -159,7 +159,7 @@ def run(cfg: RunConfig, report) -> None:
     xs, ys = X[:12, :8], y[:12] % 5
 
     def net(W1, b1, W2, b2):
-        return cross_entropy(Linear.apply(ops.tanh(Linear.apply(dlproof.tensor(xs), W1, b1)), W2, b2), ys)
+        return cross_entropy(F.linear(ops.tanh(F.linear(dlproof.tensor(xs), W1, b1)), W2, b2), ys)
 
     gc = dlproof.engine.gradcheck(net, [small[0][0], small[0][1], small[1][0], small[1][1]])
     report.metric("engine_gradcheck_max_abs_err", gc.max_abs_err)

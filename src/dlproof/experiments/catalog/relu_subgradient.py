@@ -15,9 +15,9 @@ import numpy as np
 
 import dlproof
 from dlproof.engine import Function, ops
-from dlproof.engine.fused.linear import Linear
 from dlproof.experiments.catalog._common import cross_entropy, digits, init_mlp
 from dlproof.experiments.registry import RunConfig, experiment
+from dlproof.nn import functional as F
 
 ALPHAS = (0.0, 0.5, 1.0)
 PRECISIONS = ("float64", "float32", "fixed-point")
@@ -74,7 +74,7 @@ def train_run(X, y, *, alpha, precision, epochs, seed):
             for i, (W, b) in enumerate(params):
                 if fixed:
                     W, b = Quantize.apply(W, 2.0 ** -6), Quantize.apply(b, 2.0 ** -10)
-                h = Linear.apply(h, W, b)
+                h = F.linear(h, W, b)
                 if i < len(params) - 1:
                     h = ReLUAt0.apply(h, alpha=alpha, stats=stats)
             loss = cross_entropy(h, y[idx])
@@ -92,7 +92,7 @@ def train_run(X, y, *, alpha, precision, epochs, seed):
         for i, (W, b) in enumerate(params):
             if fixed:
                 W, b = Quantize.apply(W, 2.0 ** -6), Quantize.apply(b, 2.0 ** -10)
-            h = Linear.apply(h, W, b)
+            h = F.linear(h, W, b)
             if i < len(params) - 1:
                 h = ops.relu(h)
         acc = float((h.numpy().argmax(1) == y).mean())
