@@ -237,3 +237,20 @@ def test_cli_check_unknown_topic(app):
     res = CliRunner().invoke(app, ["check", "--topic", "activation"])
     assert res.exit_code == 2
     assert "activations" in res.output
+
+
+def test_figures_render_chinese_and_fallback_glyphs_without_warnings(tmp_path):
+    import warnings
+
+    from dlproof.experiments import figures
+
+    fig, ax = figures.new_figure()
+    ax.set_title("中文标题 W\u1d40 x\u00b2")  # CJK glyphs and a glyph only DejaVu has
+    if not figures.CJK_FONT_PATH.exists():
+        pytest.skip("WenQuanYi Micro Hei is not installed (apt-get install fonts-wqy-microhei)")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        paths = figures.save(fig, tmp_path, "cjk")
+    assert figures.cjk_available
+    assert Path(paths["png"]).stat().st_size > 0 and Path(paths["svg"]).stat().st_size > 0
+    assert not list(tmp_path.glob(".cjk.*"))  # no temporary files left behind
