@@ -242,7 +242,7 @@ def run(cfg: RunConfig, report) -> None:
     a0.loglog(arr[:, 1], arr[:, 3], "s-", label="backprop (forward + backward)")
     a0.loglog(arr[:, 1], arr[:, 2], "^-", label="one forward pass")
     a0.set_xlabel("number of parameters $P$")
-    a0.set_ylabel("seconds (best of runs)")
+    a0.set_ylabel("seconds (mean over repeated runs)")
     a0.legend(fontsize=8)
     a1.plot(range(len(curve)), curve, "o-")
     a1.set_xlabel("epoch")
