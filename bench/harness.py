@@ -170,6 +170,33 @@ def wait_until_idle(max_wait_s: float, threshold: float = 0.25, log=print) -> fl
     return busy
 
 
+class OtherLoad:
+    """Fraction of the machine's CPU time used by *other* processes over a stretch of time.
+
+    ``/proc/stat`` gives all CPUs' busy time; this process's own CPU time (all its threads:
+    NumPy's BLAS workers and torch's OpenMP pool) is subtracted. 0 = we had the machine to
+    ourselves; 0.5 = on average one of 2 cores was taken by someone else.
+    """
+
+    def __enter__(self):
+        self.t0, self.p0, self.s0 = time.monotonic(), time.process_time(), _cpu_times()
+        return self
+
+    def __exit__(self, *exc):
+        self.value = None
+        s1 = _cpu_times()
+        if self.s0 is None or s1 is None:
+            return False
+        wall = time.monotonic() - self.t0
+        ncpu = os.cpu_count() or 1
+        hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        busy = ((s1[0] - self.s0[0]) - (s1[1] - self.s0[1])) / hz
+        mine = time.process_time() - self.p0
+        if wall > 0:
+            self.value = max(0.0, min(1.0, (busy - mine) / (wall * ncpu)))
+        return False
+
+
 def loadavg() -> list[float] | None:
     try:
         return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]

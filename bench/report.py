@@ -37,8 +37,12 @@ def workload_rows(result: dict) -> list[list[str]]:
         if w.get("us_per_op"):
             dl += f" ({w['us_per_op']['dlproof']:.2f} us/op)"
             tr += f" ({w['us_per_op']['torch']:.2f} us/op)"
+        verdict = _verdict(w.get("met"))
+        if w.get("disturbed"):
+            verdict = (f"unreliable: other processes used {w['other_load']:.0%} of the CPUs "
+                       f"(would be {verdict})")
         rows.append([w["name"], w["dtype"][-2:], dl, tr, f"**{t['ratio']:.2f}**", spread,
-                     f"<= {w['target']}" if w.get("target") else "-", _verdict(w.get("met"))])
+                     f"<= {w['target']}" if w.get("target") else "-", verdict])
     return rows
 
 
@@ -99,11 +103,12 @@ def environment_lines(result: dict) -> list[str]:
             f"{noise['probe_end_s'] * 1e3:.1f} ms at end; load average {noise.get('loadavg_start')} "
             f"-> {noise.get('loadavg_end')}"
         )
-    busy = [w.get("cpu_busy_before") for w in result["workloads"]]
-    busy = [b for b in busy if b is not None]
-    if busy:
-        lines.append(f"- CPU use by other processes just before each workload: "
-                     f"median {sorted(busy)[len(busy) // 2]:.0%}, max {max(busy):.0%}")
+    others = [w.get("other_load") for w in result["workloads"]]
+    others = [b for b in others if b is not None]
+    if others:
+        lines.append(f"- CPU use by other processes while each workload was timed: "
+                     f"median {sorted(others)[len(others) // 2]:.0%}, max {max(others):.0%} "
+                     f"(of {env['machine'].get('logical_cpus')} CPUs)")
     return lines
 
 
