@@ -104,10 +104,12 @@ def show(
     lang: Lang = typer.Option(Lang.zh, "--lang", "-l", help="Answer language."),
 ):
     """Show a question with its answer and the latest measured claims."""
-    from dlproof.handbook.loader import get_question
+    from dlproof.handbook.loader import ContentError, load_one
 
-    _questions()
-    question = get_question(query.strip())
+    try:
+        question = load_one(query.strip())  # an exact id needs only its own file: fast
+    except ContentError as exc:
+        _fail(f"the question file is invalid: {exc}")
     if question is None:
         from dlproof.handbook.search import search
 

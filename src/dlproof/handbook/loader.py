@@ -61,6 +61,7 @@ KNOWN_ENVIRONMENTS = frozenset({
     "array", "split", "gathered", "equation", "equation*", "smallmatrix",
 })
 _ENV_RE = re.compile(r"\\(begin|end)\{([^}]*)\}")
+_MATH_TOKEN_RE = re.compile(r"\\[^\n]|\$\$|\$|\n")
 
 
 class ContentError(ValueError):
@@ -144,39 +145,28 @@ def _key_line(text: str, key: str) -> int:
 def _check_math(path: Path, body: str, first_line: int) -> None:
     """Balanced $ / $$ delimiters and known, matched \\begin/\\end environments."""
     lineno = first_line
-    i, n = 0, len(body)
     open_at: tuple[str, int] | None = None  # delimiter and line where it opened
     in_code = False
-    while i < n:
-        ch = body[i]
-        if ch == "\n":
+    # Only these tokens matter: an escaped character (\\$ is never a delimiter), $$, $, a
+    # newline (inline math may not span lines; a ``` line toggles a code block, which holds no math).
+    for m in _MATH_TOKEN_RE.finditer(body):
+        tok = m.group()
+        if tok == "\n":
             lineno += 1
             if open_at and open_at[0] == "$":
                 raise ContentError(path, open_at[1], "inline math '$' is not closed on its line")
-            # fenced code blocks hold no math
-            rest = body[i + 1 : i + 4]
-            if rest == "```":
+            if body.startswith("```", m.end()):
                 in_code = not in_code
-            i += 1
             continue
-        if in_code:
-            i += 1
+        if in_code or tok[0] == "\\":
             continue
-        if ch == "\\" and i + 1 < n:
-            i += 2  # an escaped character (\$ included) is never a delimiter
-            continue
-        if ch == "$":
-            delim = "$$" if body.startswith("$$", i) else "$"
-            if open_at is None:
-                open_at = (delim, lineno)
-            elif open_at[0] == delim:
-                open_at = None
-            else:
-                raise ContentError(path, lineno, f"'{delim}' closes math opened with "
-                                   f"'{open_at[0]}' on line {open_at[1]}")
-            i += len(delim)
-            continue
-        i += 1
+        if open_at is None:
+            open_at = (tok, lineno)
+        elif open_at[0] == tok:
+            open_at = None
+        else:
+            raise ContentError(path, lineno, f"'{tok}' closes math opened with "
+                               f"'{open_at[0]}' on line {open_at[1]}")
     if open_at:
         raise ContentError(path, open_at[1], f"math opened with '{open_at[0]}' is never closed")
     stack: list[tuple[str, int]] = []
@@ -375,3 +365,14 @@ def all_questions() -> list[Question]:
 
 def get_question(qid: str) -> Question | None:
     return next((q for q in _cached() if q.id == qid), None)
+
+
+def load_one(qid: str) -> Question | None:
+    """Parse just one packaged question file (fast path for ``dlproof show ID``).
+
+    Cross-file checks are skipped; the test suite and :func:`all_questions` run them.
+    """
+    if not ID_RE.match(qid):
+        return None
+    path = questions_dir() / f"{qid}.md"
+    return parse_question(path) if path.is_file() else None
