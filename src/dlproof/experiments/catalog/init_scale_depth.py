@@ -61,12 +61,15 @@ def run(cfg: RunConfig, report: Report) -> None:
     report.table("activation_std", ["activation", "init", "std at layer 1", f"std at layer {DEPTH}",
                                     "saturated (tanh: |h|>0.99) / dead (ReLU: h=0) fraction"], rows)
     std_he = stats[("relu", "he")][0]
+    he_factor = float((std_he[-1] / std_he[0]) ** (1 / (DEPTH - 1)))
+    report.metric("he_std_30_over_1", std_he[-1] / std_he[0])
     report.claim(
         "he-preserves-relu-scale",
-        en=f"ReLU with He init (Var = 2/fan_in): the activation std at layer {DEPTH} is within a factor "
-           "of 2 of that at layer 1.",
-        zh=f"ReLU 配 He 初始化（Var = 2/fan_in）：第 {DEPTH} 层激活的标准差与第 1 层相差不超过 2 倍。",
-        value=std_he[-1] / std_he[0], op="between", threshold=(0.5, 2.0), expression="std_30 / std_1")
+        en=f"ReLU with He init (Var = 2/fan_in) keeps the activation scale: the per-layer std factor "
+           f"(std_{DEPTH} / std_1)^(1/{DEPTH - 1}) is within 5% of 1 (Xavier's is 1/√2, N(0, 0.01²)'s about 0.11).",
+        zh=f"ReLU 配 He 初始化（Var = 2/fan_in）保持激活的尺度：逐层标准差因子 (std_{DEPTH} / std_1)^(1/{DEPTH - 1}) "
+           "与 1 相差不超过 5%（Xavier 为 1/√2，N(0, 0.01²) 约为 0.11）。",
+        value=he_factor, op="between", threshold=(0.95, 1.05), expression="(std_30 / std_1)^(1/29)")
     std_xr = stats[("relu", "xavier")][0]
     xr_factor = float(np.exp(np.mean(np.log(std_xr[2:] / std_xr[1:-1]))))
     report.claim(
