@@ -10,11 +10,13 @@ from engine_cases import CASE_IDS, CASES, make_inputs
 from dlproof.engine import Tensor, gradcheck
 from dlproof.engine.gradcheck import assert_gradcheck
 
+# A case may opt out of finite differences when its gradient is zero *by definition* where the
+# forward still depends on the input (embedding's padding_idx row); torch parity covers it.
+GRADCHECK_CASES = [c for c in CASES if "skip_gradcheck" not in c.extra]
 
-@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+
+@pytest.mark.parametrize("case", GRADCHECK_CASES, ids=[c.id for c in GRADCHECK_CASES])
 def test_gradcheck(case):
-    if "skip_gradcheck" in case.extra:
-        pytest.skip(case.extra["skip_gradcheck"])
     for seed in (0, 1):
         report = gradcheck(case.ours, make_inputs(case, seed), projections=case.projections,
                            atol=case.atol, rtol=case.rtol, seed=seed)
