@@ -74,7 +74,7 @@ def train_net(width, x, yv, steps, rng):
 
 @experiment(
     "universal-approximation-relu",
-    questions=["universal-approximation", "depth-vs-width"],
+    questions=["universal-approximation"],
     title_en="Universal approximation in 1-D: a constructive ReLU net (error ∝ 1/N²) and trained nets",
     title_zh="一维万能近似：构造出的 ReLU 网络（误差 ∝ 1/N²）与训练出的网络",
 )
