@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from dlproof.experiments.catalog._common import _digits_raw, digits
+from dlproof.data import _digits_raw, digits
 
 
 def test_digits_file_equals_sklearn_loader():

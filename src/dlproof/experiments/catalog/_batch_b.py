@@ -10,20 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlproof import data
+
 
 def digits(standardize: bool = True, n: int | None = None, rng=None):
-    """sklearn's bundled 8x8 digits: X (N, 64) float64, y (N,) int64. Features z-scored."""
-    from sklearn.datasets import load_digits
-
-    d = load_digits()
-    X = d.data.astype(np.float64)
-    y = d.target.astype(np.int64)
-    if standardize:
-        X = (X - X.mean(0)) / (X.std(0) + 1e-8)
-    if n is not None:
-        idx = (rng or np.random.default_rng(0)).permutation(len(X))[:n]
-        X, y = X[idx], y[idx]
-    return X, y
+    """sklearn's bundled 8x8 digits (see :func:`dlproof.data.digits`): X (N, 64) float64, y (N,)."""
+    return data.digits(np.float64, standardize=standardize, n=n, rng=rng)
 
 
 def tensor(data, requires_grad=False):
@@ -107,11 +99,9 @@ class MLP:
 
 def cross_entropy(logits, y):
     """Mean softmax cross-entropy of engine logits (N, K) against integer labels y (N,)."""
-    n = logits.shape[0]
-    logp = logits.log_softmax(dim=1)
-    onehot = np.zeros(logits.shape, logits.data.dtype)
-    onehot[np.arange(n), y] = 1.0
-    return -(logp * tensor(onehot)).sum() / n
+    from dlproof.nn import functional as F
+
+    return F.cross_entropy(logits, y)
 
 
 def fig_ax(ncols=1, nrows=1, w=4.2, h=3.2, **kw):

@@ -1,6 +1,6 @@
 """Helpers shared by the activation / softmax / backprop experiments (not an experiment itself).
 
-Data: :func:`digits` (sklearn's bundled 8x8 digits, offline) and small synthetic sets.
+Data comes from :mod:`dlproof.data` (re-exported here: ``digits``, ``xor_blobs``).
 Models: a plain MLP as a list of ``(W, b)`` engine Tensors (W is (out, in), as PyTorch), run by
 :func:`mlp_forward` with any activation of :data:`ACTIVATIONS` (all from ``dlproof.engine.ops``),
 layers through ``F.linear`` and trained by :func:`train` (mini-batch SGD from ``dlproof.optim`` on
@@ -11,11 +11,11 @@ Everything takes an explicit ``numpy.random.Generator``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
 
 import numpy as np
 
 import dlproof
+from dlproof.data import digits, xor_blobs  # noqa: F401  (re-exported for experiments)
 from dlproof.engine import ops
 from dlproof.nn import functional as F
 
@@ -36,40 +36,6 @@ ACTIVATIONS: dict[str, Callable] = {
 # Glorot's original advice; we use Xavier's 1/fan_in for sigmoid too, as the catalogue asks).
 INIT_GAIN2 = {"identity": 1.0, "sigmoid": 1.0, "tanh": 1.0, "relu": 2.0, "leaky_relu": 2.0,
               "elu": 2.0, "softplus": 2.0, "gelu": 2.0, "silu": 2.0}
-
-
-@lru_cache(maxsize=1)
-def _digits_raw() -> tuple[np.ndarray, np.ndarray]:
-    """sklearn's bundled digits file, read directly: the same arrays as ``load_digits()`` (a test
-    checks it) without importing scikit-learn, which costs seconds."""
-    import importlib.util
-    from pathlib import Path
-
-    spec = importlib.util.find_spec("sklearn")
-    path = Path(spec.submodule_search_locations[0]) / "datasets" / "data" / "digits.csv.gz"
-    data = np.loadtxt(path, delimiter=",")
-    X, y = data[:, :-1], data[:, -1].astype(np.int64)
-    X.flags.writeable = False
-    y.flags.writeable = False
-    return X, y
-
-
-def digits(dtype=np.float64, standardize: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """All 1797 digits: X (1797, 64) standardised per pixel (constant pixels left at 0), y (1797,)."""
-    X, y = _digits_raw()
-    X = X.astype(np.float64)
-    if standardize:
-        std = X.std(axis=0)
-        X = (X - X.mean(axis=0)) / np.where(std > 0, std, 1.0)
-    return X.astype(dtype), y.copy()
-
-
-def xor_blobs(n: int, rng: np.random.Generator, noise: float = 0.25):
-    """XOR as four Gaussian blobs at (+-1, +-1); label = 1 where the signs differ."""
-    centers = np.array([[1, 1], [-1, -1], [1, -1], [-1, 1]], dtype=np.float64)
-    k = rng.integers(0, 4, n)
-    X = centers[k] + noise * rng.standard_normal((n, 2))
-    return X, (k >= 2).astype(np.int64)
 
 
 def init_mlp(sizes: list[int], rng: np.random.Generator, *, gain2: float | list[float] = 1.0,

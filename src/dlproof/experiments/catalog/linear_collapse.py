@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 import dlproof
+from dlproof.data import two_moons
 from dlproof.experiments.catalog._common import (
     ACTIVATIONS,
     cross_entropy,
@@ -27,16 +28,6 @@ MODELS = {  # name: (hidden sizes, activation, init gain^2)
     "5-layer ReLU": ([16, 16, 16, 16], "relu", 2.0),
     "5-layer tanh": ([16, 16, 16, 16], "tanh", 1.0),
 }
-
-
-def two_moons(n: int, rng: np.random.Generator, noise: float = 0.12):
-    k = rng.integers(0, 2, n)
-    t = rng.uniform(0, np.pi, n)
-    X = np.where(k[:, None] == 0,
-                 np.c_[np.cos(t), np.sin(t)],
-                 np.c_[1 - np.cos(t), 0.5 - np.sin(t)])
-    X = X + noise * rng.standard_normal((n, 2))
-    return (X - X.mean(0)) / X.std(0), k.astype(np.int64)
 
 
 def fit(name, X, y, steps, seed):
