@@ -61,6 +61,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--retries", type=int, default=0, metavar="N",
                    help="re-measure a workload up to N times when other processes used more "
                         "than 25%% of the CPUs while it was timed; keep the least disturbed")
+    p.add_argument("--order-seed", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--list", action="store_true", help="list workloads and exit")
     return p.parse_args(argv)
 
@@ -183,7 +184,8 @@ def run_in_processes(args, argv: list[str], n: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="dlproof-bench-") as tmp:
         for i in range(n):
             path = Path(tmp) / f"proc{i}.json"
-            child = [a for a in _strip_options(argv)] + ["--no-startup", "--json", str(path)]
+            child = [*_strip_options(argv), "--no-startup", "--json", str(path),
+                     "--order-seed", str(i)]
             _log(f"process {i + 1}/{n}")
             subprocess.run([sys.executable, "-m", "bench", *child], check=True,
                            cwd=harness.REPO_ROOT)
@@ -197,8 +199,11 @@ def run_in_processes(args, argv: list[str], n: int) -> dict:
         "loadavg_end": children[-1]["noise"]["loadavg_end"],
     }
     merged["workloads"] = []
-    for i, w in enumerate(children[0]["workloads"]):
-        runs = [c["workloads"][i] for c in children]
+    order = [w.name for w in select(all_workloads(), args.only)]
+    by_name = [{r["name"]: r for r in c["workloads"]} for c in children]
+    for name in order:
+        w = by_name[0][name]
+        runs = [c[name] for c in by_name]
         ok = [r for r in runs if r["status"] == "ok"]
         if len(ok) != len(runs):
             merged["workloads"].append(next(r for r in runs if r["status"] != "ok"))
@@ -234,10 +239,10 @@ def _strip_options(argv: list[str]) -> list[str]:
         if skip:
             skip = False
             continue
-        if a in ("--processes", "--json", "--markdown"):
+        if a in ("--processes", "--json", "--markdown", "--order-seed"):
             skip = True
             continue
-        if a.startswith(("--processes=", "--json=", "--markdown=")):
+        if a.startswith(("--processes=", "--json=", "--markdown=", "--order-seed=")):
             continue
         out.append(a)
     return out
@@ -247,6 +252,10 @@ def main(argv: list[str] | None = None) -> dict:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
     workloads = select(all_workloads(), args.only)
+    if args.order_seed:  # --processes: each child runs the workloads in its own order
+        import random
+
+        random.Random(args.order_seed).shuffle(workloads)
     if args.list:
         for w in workloads:
             print(f"{w.name:<16} {w.dtype:<8} target <= {w.target}  {w.title}")
