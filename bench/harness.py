@@ -248,7 +248,9 @@ def git_revision() -> dict:
         except (OSError, subprocess.SubprocessError):
             return None
 
-    return {"commit": run("rev-parse", "--short", "HEAD"), "subject": run("log", "-1", "--format=%s")}
+    status = run("status", "--porcelain", "--untracked-files=no", "--", "src")
+    return {"commit": run("rev-parse", "--short", "HEAD"), "subject": run("log", "-1", "--format=%s"),
+            "src_modified": bool(status)}
 
 
 def blas_info() -> list[dict]:

@@ -27,7 +27,8 @@ def workload_rows(result: dict) -> list[list[str]]:
         if w["status"] != "ok" or not t:
             rows.append([w["name"], w["dtype"][-2:], "-", "-", "-", "-",
                          f"<= {w['target']}" if w.get("target") else "-",
-                         w["status"] + (": " + w.get("message", "") if w.get("message") else "")])
+                         w["status"] + (": " + w.get("message", "") if w.get("message") else ""),
+                         "-"])
             continue
         if "ratio_proc_min" in t:
             spread = f"{t['ratio_proc_min']:.2f}-{t['ratio_proc_max']:.2f} ({t['processes']} procs)"
@@ -41,13 +42,15 @@ def workload_rows(result: dict) -> list[list[str]]:
         if w.get("disturbed"):
             verdict = (f"unreliable: other processes used {w['other_load']:.0%} of the CPUs "
                        f"(would be {verdict})")
+        chk = w.get("check") or {}
         rows.append([w["name"], w["dtype"][-2:], dl, tr, f"**{t['ratio']:.2f}**", spread,
-                     f"<= {w['target']}" if w.get("target") else "-", verdict])
+                     f"<= {w['target']}" if w.get("target") else "-", verdict,
+                     f"{chk['max_rel_error']:.0e}" if "max_rel_error" in chk else "-"])
     return rows
 
 
 WORKLOAD_HEADER = ["workload", "dtype", "dlproof ms", "torch ms", "ratio", "spread",
-                   "target", "result"]
+                   "target", "result", "f64 check"]
 STARTUP_HEADER = ["command", "wall median", "min-max", "runs", "target", "result"]
 
 
@@ -59,9 +62,12 @@ def startup_rows(result: dict) -> list[list[str]]:
         if c["status"] != "ok":
             rows.append([f"`{cmd}`", "-", "-", "-", tgt, f"{c['status']}: {c.get('message', '')}"])
             continue
+        verdict = _verdict(c.get("met"))
+        if c.get("returncode"):
+            verdict = f"ran; exit status {c['returncode']} (some claim failed)"
         rows.append([f"`{cmd}`", f"{c['median_s'] * 1e3:.0f} ms",
                      f"{c['min_s'] * 1e3:.0f}-{c['max_s'] * 1e3:.0f} ms", str(c["runs"]), tgt,
-                     _verdict(c.get("met"))])
+                     verdict])
     return rows
 
 
@@ -86,7 +92,9 @@ def environment_lines(result: dict) -> list[str]:
     blas_s = "; ".join(f"{b.get('internal_api')} {b.get('version')} kernel {b.get('architecture')} "
                        f"({b.get('threading_layer')}, {b.get('num_threads')} threads)" for b in blas)
     lines = [
-        f"- run: {env['time_utc']}, mode `{result['mode']}`, git {env['git'].get('commit')}",
+        f"- run: {env['time_utc']}, mode `{result['mode']}`, {result.get('processes', 1)} "
+        f"process(es), git {env['git'].get('commit')}"
+        + (" (with uncommitted changes in src/)" if env["git"].get("src_modified") else ""),
         f"- machine: {m.get('model_name')} (family {m.get('cpu_family')}, model "
         f"{m.get('cpu_model')}; SIMD {', '.join(m.get('simd', []))}), {m.get('usable_cpus')} usable "
         f"cores, {m.get('mem_total_gib')} GiB",
@@ -128,13 +136,33 @@ def render_text(result: dict) -> str:
     return "\n".join(parts)
 
 
+BEGIN, END = "<!-- RESULTS -->", "<!-- /RESULTS -->"
+
+
+def update_document(path: str, markdown: str) -> None:
+    """Replace the text between the RESULTS markers of ``path`` (e.g. BENCHMARKS.md)."""
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    if BEGIN not in text:
+        raise SystemExit(f"{path} has no {BEGIN} marker")
+    head, rest = text.split(BEGIN, 1)
+    tail = rest.split(END, 1)[1] if END in rest else rest
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(f"{head}{BEGIN}\n{markdown.rstrip()}\n{END}{tail}")
+
+
 def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.report RESULT.json [--update BENCHMARKS.md]``."""
     argv = sys.argv[1:] if argv is None else argv
     if not argv:
-        print("usage: python -m bench.report RESULT.json", file=sys.stderr)
+        print("usage: python -m bench.report RESULT.json [--update DOC.md]", file=sys.stderr)
         return 2
     with open(argv[0], encoding="utf-8") as fh:
-        print(render_markdown(json.load(fh)))
+        md = render_markdown(json.load(fh))
+    if len(argv) >= 3 and argv[1] == "--update":
+        update_document(argv[2], md)
+    else:
+        print(md)
     return 0
 
 
