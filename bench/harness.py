@@ -192,7 +192,7 @@ class OtherLoad:
         hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
         busy = ((s1[0] - self.s0[0]) - (s1[1] - self.s0[1])) / hz
         mine = time.process_time() - self.p0
-        if wall > 0:
+        if wall >= 0.5:  # /proc/stat counts in 10 ms ticks: meaningless for shorter stretches
             self.value = max(0.0, min(1.0, (busy - mine) / (wall * ncpu)))
         return False
 

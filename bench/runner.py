@@ -269,8 +269,9 @@ def main(argv: list[str] | None = None) -> dict:
     if not args.no_startup:
         _log("start-up (fresh processes, wall clock):")
         result["startup"] = startup.run_all(mode, include_check=not args.no_check_command, log=_log)
-    print()
-    print(report.render_text(result))
+    if args.order_seed is None:  # children of --processes leave the table to the parent
+        print()
+        print(report.render_text(result))
 
     if args.json_path:
         paths = [Path(args.json_path)]
@@ -283,7 +284,8 @@ def main(argv: list[str] | None = None) -> dict:
         tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)
-    _log(f"\nwrote {', '.join(str(p) for p in paths)}")
+    if args.order_seed is None:
+        _log(f"\nwrote {', '.join(str(p) for p in paths)}")
     if args.markdown:
         Path(args.markdown).write_text(report.render_markdown(result), encoding="utf-8")
     return result
