@@ -48,6 +48,12 @@ def register(app: typer.Typer) -> None:
         no_check_command: bool = typer.Option(
             False, "--no-check-command", help="do not time `dlproof check`"
         ),
+        wait_idle: float = typer.Option(
+            0.0, "--wait-idle", help="before each workload wait up to SECONDS for idle CPUs"
+        ),
+        retries: int = typer.Option(
+            0, "--retries", help="re-measure a workload disturbed by other processes N times"
+        ),
         list_: bool = typer.Option(False, "--list", help="list the workloads and exit"),
     ) -> None:
         """Time the engine against PyTorch CPU (interleaved, 2 threads); needs a source checkout."""
@@ -72,7 +78,8 @@ def register(app: typer.Typer) -> None:
             sys.path.insert(0, str(root))
         from bench.runner import main as bench_main
 
-        argv = ["--threads", str(threads), "--processes", str(processes)]
+        argv = ["--threads", str(threads), "--processes", str(processes),
+                "--wait-idle", str(wait_idle), "--retries", str(retries)]
         argv += ["--quick"] * quick + ["--tiny"] * tiny + ["--list"] * list_
         argv += ["--no-startup"] * no_startup + ["--no-check-command"] * no_check_command
         for name in only:
