@@ -69,7 +69,8 @@ def lstm_variant_run(x, w_ih, w_hh, b, *, gate="sigmoid", cand="tanh", out="tanh
     return {"c": np.stack(cs), "h": np.stack(hs), "write": np.stack(ws)}
 
 
-@experiment("lstm-cell", questions=["lstm-architecture", "lstm-gate-activations", "lstm-vs-rnn"],
+@experiment("lstm-cell",
+            questions=["lstm-architecture", "lstm-gate-activations", "lstm-vs-rnn", "seq2seq-gru"],
             title_en="The LSTM cell: hand backward, parameter count, the cell path, sigmoid vs tanh roles",
             title_zh="LSTM 单元：手推反向、参数量、细胞通路、sigmoid 与 tanh 的分工")
 def run(cfg: RunConfig, report) -> None:
