@@ -24,20 +24,23 @@ from dlproof.experiments.registry import RunConfig, experiment
 RHOS = (0.5, 0.9, 1.0, 1.5)
 
 
-def jacobian_product_norms(W, act: str, drive: np.ndarray) -> np.ndarray:
+def jacobian_product_norms(W, act: str, drive: np.ndarray, leak: float = 0.0) -> np.ndarray:
     """Run h_t = act(W h_{t-1} + drive_t) over drive (T, B, H) and return, for k = 1..T, the mean
-    over the batch of the spectral norm of dh_T/dh_{T-k} = prod_{j > T-k} diag(act'(a_j)) W."""
+    over the batch of the spectral norm of dh_T/dh_{T-k} = prod_{j > T-k} diag(act'(a_j)) W.
+    With ``leak`` = alpha > 0 the unit is leaky: h_t = alpha h_{t-1} + (1 - alpha) act(a_t), and
+    each factor becomes alpha I + (1 - alpha) diag(act'(a_j)) W."""
     T, B, H = drive.shape
     h = np.zeros((B, H))
     ds = []
     for t in range(T):
         a = h @ W.T + drive[t]
-        h = np.tanh(a) if act == "tanh" else a
-        ds.append(1 - h ** 2 if act == "tanh" else np.ones_like(h))
+        f = np.tanh(a) if act == "tanh" else a
+        ds.append(1 - f ** 2 if act == "tanh" else np.ones_like(f))
+        h = leak * h + (1 - leak) * f
     P = np.broadcast_to(np.eye(H), (B, H, H)).copy()
     out = np.empty(T)
     for k in range(T):
-        P = P @ (ds[T - 1 - k][:, :, None] * W[None])
+        P = P @ (leak * np.eye(H) + (1 - leak) * ds[T - 1 - k][:, :, None] * W[None])
         out[k] = np.linalg.norm(P, 2, axis=(1, 2)).mean()
     return out
 
@@ -62,7 +65,7 @@ def slope(norms: np.ndarray, lo: int, hi: int) -> float:
             title_zh="梯度随时间的传播：RNN 的 Jacobian 连乘、正交初始化、LSTM/GRU")
 def run(cfg: RunConfig, report) -> None:
     rng = cfg.rng()
-    H, T, B = 64, cfg.pick(80, 100), cfg.pick(4, 8)
+    H, T, B = 64, cfg.pick(80, 100), cfg.pick(2, 8)
     G = rng.standard_normal((H, H))
     G /= np.abs(np.linalg.eigvals(G)).max()            # spectral radius 1
     drive = rng.standard_normal((T, B, H)) * 0.3         # the input term U x_t + b
@@ -119,6 +122,17 @@ def run(cfg: RunConfig, report) -> None:
     nqt = jacobian_product_norms(Q, "tanh", drive)
     curves["orth"], curves["orth-tanh"] = nq, nqt
     iso = float(np.abs(np.log(nq)).max())
+    n_leaky = jacobian_product_norms(G * 0.9, "tanh", drive, leak=0.9)
+    curves["leaky"] = n_leaky
+    ratio_leaky = slope(n_leaky, T // 2, T) / slopes[(0.9, "tanh")]
+    report.metric("slope_leaky_over_slope_tanh", ratio_leaky)
+    report.claim("leaky-unit-slows-decay",
+                 en="Leaky units (h_t = 0.9 h_{t-1} + 0.1 tanh(a_t), same W with rho = 0.9) add "
+                    "0.9 I to every Jacobian factor: the log-norm decays at less than a third of "
+                    "the plain tanh RNN's rate.",
+                 zh="leaky 单元（h_t = 0.9 h_{t-1} + 0.1 tanh(a_t)，同一个 rho = 0.9 的 W）给每个 "
+                    "Jacobian 因子加上 0.9 I：log 范数的衰减速率不到普通 tanh RNN 的三分之一。",
+                 value=ratio_leaky, op="<", threshold=1 / 3, expression="slope_leaky / slope_tanh")
     report.claim("orthogonal-is-isometry",
                  en="An orthogonal W makes the linear RNN's Jacobian product an isometry: "
                     "||dh_T/dh_{T-k}|| = 1 at every lag (|log norm| below 1e-10).",
@@ -214,6 +228,7 @@ def run(cfg: RunConfig, report) -> None:
         a0.semilogy(k, curves[(rho, "tanh")], "-", color=colors[rho], lw=1.5,
                     label=rf"$\rho={rho}$")
     a0.semilogy(k, curves["orth-tanh"], "-", color="k", lw=1.5, label="orthogonal, tanh")
+    a0.semilogy(k, curves["leaky"], "-.", color="tab:green", lw=1.5, label=r"leaky $\alpha=0.9$, $\rho=0.9$")
     a0.set_ylim(1e-30, 1e12)
     a0.set_xlabel("lag $k = T - t$")
     a0.set_ylabel(r"$\|\partial h_T/\partial h_{T-k}\|_2$")
@@ -232,11 +247,13 @@ def run(cfg: RunConfig, report) -> None:
                   en="Left: norm of the Jacobian product through k steps of a 64-unit RNN whose W "
                      "has spectral radius rho (dashed: linear, slope log rho; solid: tanh, which "
                      "only decays faster and saturates instead of exploding; black: orthogonal W "
-                     "with tanh). Right: how much gradient reaches the input t steps before the "
+                     "with tanh; dash-dot: leaky tanh units). Right: how much gradient reaches "
+                     "the input t steps before the "
                      "loss in the engine's RNN, IRNN, GRU and LSTM at init; the LSTM keeps it "
                      "only when its forget bias pushes f towards 1.",
                   zh="左：谱半径为 rho 的 64 单元 RNN 经过 k 步的 Jacobian 连乘的范数（虚线：线性，"
                      "斜率 log rho；实线：tanh，只会衰减更快，并因饱和而不爆炸；黑线：正交 W 加 "
-                     "tanh）。右：在引擎的 RNN、IRNN、GRU、LSTM（初始化时）中，损失之前 t 步的输入"
+                     "tanh；点划线：leaky tanh 单元）。"
+                     "右：在引擎的 RNN、IRNN、GRU、LSTM（初始化时）中，损失之前 t 步的输入"
                      "能收到多少梯度；只有当遗忘门偏置把 f 推向 1 时 LSTM 才能保住梯度。")
     report.progress(1.0, "done")
