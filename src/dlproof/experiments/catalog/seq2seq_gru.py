@@ -176,9 +176,9 @@ def run(cfg: RunConfig, report) -> None:
 
     # Seq2seq copy task: plain and reversed source, same seeds and data stream.
     lmin, lmax = 2, cfg.pick(7, 10)
-    Hs, steps, batch = 32, cfg.pick(50, 220), cfg.pick(32, 64)
+    Hs, steps, batch = 32, cfg.pick(50, 160), cfg.pick(32, 64)
     seed = int(rng.integers(1 << 30))
-    test = copy_batch(cfg.rng(2), cfg.pick(400, 2000), lmin, lmax)
+    test = copy_batch(cfg.rng(2), cfg.pick(400, 1200), lmin, lmax)
     results = {}
     for k, rev in enumerate((False, True)):
         model = Seq2Seq(Hs, seed, rev)
