@@ -24,6 +24,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain click help: the rich formatter imports rich.markdown, markdown_it and pygments
+    # (~100 ms), which would put `dlproof --help` over its 200 ms start-up budget.
+    rich_markup_mode=None,
 )
 
 
