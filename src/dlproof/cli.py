@@ -212,13 +212,7 @@ EXTENSIONS = (
 
 def _register_extensions() -> None:
     for name in EXTENSIONS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # a layer still being built in this checkout
-            if exc.name != name:
-                raise
-            continue
-        module.register(app)
+        importlib.import_module(name).register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
