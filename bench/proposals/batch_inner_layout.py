@@ -18,7 +18,7 @@ user (``y = buf.transpose(3, 0, 1, 2)``: same shape and values, only the strides
     and max-pool below preserve it), so the (O, Ho*Wo*N) GEMM operand is free; col2im adds runs of
     N; dx is returned as an NCHW view of the (C, H, W, N) result;
   * max-pool: allocate every buffer ``*_like`` the input (NumPy's ``order='K'`` keeps the
-    layout), ``v.copy(order="K")``; branch-free winner index (see ``maxpool_masks``);
+    layout), ``v.copy(order="K")``; branch-free winner index (now in the engine);
   * elementwise ops (ReLU) already keep their input's layout (ufuncs use ``order='K'``).
 Only the memory order changes: results are identical, the float64 parity check passes. NCHW
 inputs still work (one transposing copy at the first conv, as today's layout copy). Grouped

@@ -124,6 +124,25 @@ def test_max_pool_ties_go_to_first_maximum_like_torch(torch):
     assert x.grad.sum() == 4  # one winner per window
 
 
+@pytest.mark.parametrize("kernel, stride, padding", [(2, 2, 0), (3, 1, 1), (3, 2, 1), (2, 1, 0)])
+def test_max_pool_many_exact_ties_first_maximum_like_torch(torch, kernel, stride, padding):
+    """Mostly-tied windows (ReLU of a few discrete levels), overlapping windows and padding:
+    the winner index must be the FIRST maximum in row-major order, exactly as torch."""
+    rng = np.random.default_rng(7)
+    a = np.maximum(rng.integers(-3, 3, (3, 4, 11, 9)), 0).astype(np.float32)
+    a[0, 0] = 0.0  # a whole channel of ties
+    a[1, 1] = 2.0
+    x = tensor(a, requires_grad=True)
+    y = F.max_pool2d(x, kernel, stride, padding)
+    g = rng.standard_normal(y.shape).astype(np.float32)
+    y.backward(g)
+    t = torch.tensor(a, requires_grad=True)
+    ty, ti = torch.nn.functional.max_pool2d(t, kernel, stride, padding, return_indices=True)
+    ty.backward(torch.tensor(g))
+    np.testing.assert_array_equal(y.numpy() if hasattr(y, "numpy") else y.data, ty.detach().numpy())
+    np.testing.assert_allclose(x.grad, t.grad.numpy(), rtol=1e-6, atol=1e-6)
+
+
 def test_gelu_erf_is_accurate():
     xs = np.linspace(-7, 7, 20001)
     ref = np.array([math.erf(v) for v in xs])
