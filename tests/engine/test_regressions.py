@@ -143,6 +143,24 @@ def test_max_pool_many_exact_ties_first_maximum_like_torch(torch, kernel, stride
     np.testing.assert_allclose(x.grad, t.grad.numpy(), rtol=1e-6, atol=1e-6)
 
 
+def test_sigmoid_is_exact_at_extremes_and_keeps_dtype():
+    import warnings
+
+    from dlproof.engine.ops.activation import _sigmoid
+
+    for dt in (np.float32, np.float64):
+        x = np.array([-1000.0, -np.inf, -100.0, 0.0, 100.0, 1000.0, np.inf], dt)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            y = _sigmoid(x)
+        assert y.dtype == dt
+        np.testing.assert_array_equal(y[[0, 1, 3, 5, 6]], [0.0, 0.0, 0.5, 1.0, 1.0])
+        assert not np.isnan(y).any()
+        r = np.linspace(-30, 30, 1001).astype(dt)
+        ref = 1 / (1 + np.exp(-r.astype(np.float64)))
+        np.testing.assert_allclose(_sigmoid(r), ref, rtol=4 * np.finfo(dt).eps)
+
+
 def test_gelu_erf_is_accurate():
     xs = np.linspace(-7, 7, 20001)
     ref = np.array([math.erf(v) for v in xs])

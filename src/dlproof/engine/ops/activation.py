@@ -52,9 +52,19 @@ def erf(x) -> np.ndarray:
 
 
 def _sigmoid(x):
-    """Overflow-free logistic: 1/(1+e^-x) for x >= 0, e^x/(1+e^x) for x < 0."""
-    z = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + z), z / (1 + z)).astype(x.dtype, copy=False)
+    """Logistic 1/(1+e^-x), in place in one buffer (4 passes; used at every LSTM/GRU step).
+    e^-x overflows to inf for very negative x (float32: x < -88), and 1/(1+inf) = 0 exactly,
+    so the result is exact at both ends and never NaN; the overflow warning is silenced."""
+    x = np.asarray(x)
+    if x.dtype.kind != "f":  # integers/bools: same float64 result as before, cast back
+        z = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1 / (1 + z), z / (1 + z)).astype(x.dtype, copy=False)
+    out = np.negative(x, out=np.empty_like(x))
+    with np.errstate(over="ignore"):
+        np.exp(out, out=out)
+    out += 1
+    np.reciprocal(out, out=out)
+    return out
 
 
 class Sigmoid(Function):
