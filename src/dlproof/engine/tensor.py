@@ -697,6 +697,8 @@ def run_backward(roots, retain_graph: bool = False) -> None:
     pop = heapq.heappop
     pushpop = heapq.heappushpop
     ndarray = np.ndarray
+    retain_data = _RETAIN_DATA
+    unbroadcast_ = unbroadcast
     for t, g in roots:
         _send(t, g, heap, push)
     nxt = None
@@ -713,7 +715,7 @@ def run_backward(roots, retain_graph: bool = False) -> None:
             raise _freed_error(node)
         g = node.grad
         node.grad = None
-        if _RETAIN_DATA:  # the plain dict under the WeakKeyDictionary: a cheap emptiness test
+        if retain_data:  # the plain dict under the WeakKeyDictionary: a cheap emptiness test
             _retain(node, g)
         if node.n_out == 1:
             grads = node.fn.backward(node, g)
@@ -733,7 +735,7 @@ def run_backward(roots, retain_graph: bool = False) -> None:
                 continue
             data = p.data
             if gi.shape != data.shape:
-                gi = unbroadcast(np.asarray(gi), data.shape)
+                gi = unbroadcast_(np.asarray(gi), data.shape)
             pn = p._node
             if pn is None:  # leaf: accumulate into .grad (an owned copy, so += is safe)
                 pg = p.grad
@@ -1035,6 +1037,7 @@ def apply1(cls, x):
 
 
 _T1 = (True,)
+_TT = (True, True)
 _ndarray = np.ndarray
 
 
@@ -1112,8 +1115,25 @@ def _binary(cls, swap=False):
             if not _Mode.fast:
                 return apply(self, other)
             if type(other) is Tensor or isinstance(other, Tensor):
-                return record(self, other, self.data, self.requires_grad, other.data,
-                              other.requires_grad)
+                rb = other.requires_grad
+                if self.requires_grad and rb:  # the common hot case, record() inlined
+                    ctx = _new(Context)
+                    ctx.needs_input_grad = _TT
+                    out = fwd(ctx, self.data, other.data)
+                    if type(out) is not _ndarray:
+                        out = np.asarray(out)
+                    ctx.fn = cls
+                    ctx.parents = (self, other)
+                    ctx.grad = None
+                    ctx.seq = _next()
+                    ctx.n_out = 1
+                    t = _new(Tensor)
+                    t.data = out
+                    t.requires_grad = True
+                    t.grad = None
+                    t._node = ctx
+                    return t
+                return record(self, other, self.data, self.requires_grad, other.data, rb)
             return record(self, other, self.data, self.requires_grad, other, False)
     else:
         def op(self, other):
@@ -1125,6 +1145,36 @@ def _binary(cls, swap=False):
             return record(other, self, other, False, self.data, self.requires_grad)
 
     op.__name__ = f"__{'r' if swap else ''}{cls.__name__.lower()}__"
+    op.__doc__ = f"{cls.__name__}.apply (see its docstring for the backward formula)."
+    return op
+
+
+def _unary(cls, name):
+    """Specialised ``Tensor.<name>()`` for a one-input Function: apply1 inlined."""
+    fwd = cls.forward
+    apply = cls.apply
+
+    def op(self):
+        if self.requires_grad and _Mode.fast:
+            ctx = _new(Context)
+            ctx.needs_input_grad = _T1
+            out = fwd(ctx, self.data)
+            if type(out) is not _ndarray:
+                out = np.asarray(out)
+            ctx.fn = cls
+            ctx.parents = (self,)
+            ctx.grad = None
+            ctx.seq = _next()
+            ctx.n_out = 1
+            t = _new(Tensor)
+            t.data = out
+            t.requires_grad = True
+            t.grad = None
+            t._node = ctx
+            return t
+        return apply(self)
+
+    op.__name__ = name
     op.__doc__ = f"{cls.__name__}.apply (see its docstring for the backward formula)."
     return op
 
@@ -1147,6 +1197,9 @@ def _bind_ops():
                       ("matmul", _MatMul)):
         setattr(Tensor, f"__{name}__", _binary(cls))
         setattr(Tensor, f"__r{name}__", _binary(cls, swap=True))
+    for name, cls in (("relu", _ReLU), ("sigmoid", _Sigmoid), ("tanh", _Tanh), ("exp", _Exp),
+                      ("log", _Log), ("__neg__", _Neg)):
+        setattr(Tensor, name, _unary(cls, name))
 
 
 from dlproof.engine import ops as _ops  # noqa: E402  (loads the ops, which call _bind_ops)
