@@ -1,6 +1,6 @@
 """Run any test suite with proposals installed, to show a fix breaks nothing.
 
-    BENCH_PATCHES=batch_inner_layout \
+    BENCH_PATCHES=<proposal>[,<proposal>...] \
         python -m pytest -p bench.proposals.pytest_plugin tests/engine tests/nn
 
 (from the repository root, so that ``bench`` is importable). Each named module's ``install()``

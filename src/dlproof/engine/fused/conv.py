@@ -1,6 +1,7 @@
 """2-D convolution and its adjoint (transposed convolution) via im2col + GEMM.
 
-Layout (measured fastest, see the performance notes): the input is transposed once to
+Layout: Conv2d keeps its memory batch-innermost, (C, H, W, N), and returns an NCHW *view*
+(see Conv2d.forward); ConvTranspose2d and conv2d_forward transpose the input once to
 (C, N, H, W) and padded; im2col copies kh*kw strided slices into
 ``cols`` of shape (C, kh, kw, N, Ho, Wo) = [C*kh*kw, N*Ho*Wo] (long contiguous runs along Wo);
 one GEMM per group computes Y_g = W_g [Og, Cg*kh*kw] @ cols_g [Cg*kh*kw, N*Ho*Wo].
@@ -135,6 +136,39 @@ def conv2d_input_grad(g2, w, x_shape, stride, padding, dilation, groups, ho, wo)
     return gxt[:, :, ph:ph + H, pw:pw + W].transpose(1, 0, 2, 3)
 
 
+def _pad_chwn(x, ph, pw):
+    """(N, C, H, W) (any strides) -> padded (C, Hp, Wp, N), contiguous: batch innermost."""
+    N, C, H, W = x.shape
+    xt = x.transpose(1, 2, 3, 0)
+    if not (ph or pw):
+        return np.ascontiguousarray(xt)
+    out = np.zeros((C, H + 2 * ph, W + 2 * pw, N), x.dtype)
+    out[:, ph:ph + H, pw:pw + W, :] = xt
+    return out
+
+
+def im2col_chwn(xt, kh, kw, sh, sw, dh, dw, ho, wo):
+    """xt: padded (C, Hp, Wp, N) -> cols (C, kh, kw, ho, wo, N) (copies in runs of N or wo*N)."""
+    C, N = xt.shape[0], xt.shape[3]
+    cols = np.empty((C, kh, kw, ho, wo, N), xt.dtype)
+    for i in range(kh):
+        hs = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
+        for j in range(kw):
+            cols[:, i, j] = xt[:, hs, slice(j * dw, j * dw + sw * (wo - 1) + 1, sw), :]
+    return cols
+
+
+def col2im_chwn(dcols, hp, wp, sh, sw, dh, dw):
+    """Adjoint of im2col_chwn: dcols (C, kh, kw, ho, wo, N) -> summed (C, hp, wp, N)."""
+    C, kh, kw, ho, wo, N = dcols.shape
+    out = np.zeros((C, hp, wp, N), dcols.dtype)
+    for i in range(kh):
+        hs = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
+        for j in range(kw):
+            out[:, hs, slice(j * dw, j * dw + sw * (wo - 1) + 1, sw), :] += dcols[:, i, j]
+    return out
+
+
 def _check(x, w, groups, name):
     if x.ndim != 4 or w.ndim != 4:
         raise ValueError(f"{name}: expected 4-D input and weight, got {x.shape} and {w.shape}")
@@ -165,22 +199,42 @@ class Conv2d(Function):
                 raise ValueError("conv2d: padding='same' needs an odd effective kernel here")
             padding = (dilation[0] * (kh - 1) // 2, dilation[1] * (kw - 1) // 2)
         padding = pair(padding, "padding")
-        y, cols = conv2d_forward(x, w, stride, padding, dilation, groups, b)
+        # Batch-innermost memory, (C, H, W, N), behind an NCHW view of the result: on small
+        # images every im2col copy / col2im add then runs over N (or wo*N) contiguous elements
+        # instead of wo; ReLU and max-pool keep the layout, so the backward's g is contiguous.
+        N, C, H, W = x.shape
+        O, Cg, kh, kw = w.shape
+        (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+        ho, wo = out_size(H, kh, sh, ph, dh), out_size(W, kw, sw, pw, dw)
+        if ho <= 0 or wo <= 0:
+            raise ValueError(
+                f"conv2d: input shape {x.shape} is too small for weight shape {w.shape} "
+                f"(stride {stride}, padding {padding}, dilation {dilation})"
+            )
+        cols = im2col_chwn(_pad_chwn(x, ph, pw), kh, kw, sh, sw, dh, dw, ho, wo)
+        y2 = _grouped_gemm(w.reshape(O, -1), cols.reshape(C * kh * kw, -1), groups)
+        if b is not None:
+            y2 += b.reshape(O, 1)
         ctx.saved_tensors = (cols, w)
         ctx.cfg = (stride, padding, dilation, groups)
         ctx.x_shape = x.shape
-        return y
+        return y2.reshape(O, ho, wo, N).transpose(3, 0, 1, 2)
 
     @staticmethod
     def backward(ctx, g):
         cols, w = ctx.saved_tensors
         stride, padding, dilation, groups = ctx.cfg
         N, O, ho, wo = g.shape
-        g2 = np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(O, -1)
+        g2 = np.ascontiguousarray(g.transpose(1, 2, 3, 0)).reshape(O, -1)
         need = ctx.needs_input_grad
         gx = gw = gb = None
         if need[0]:
-            gx = conv2d_input_grad(g2, w, ctx.x_shape, stride, padding, dilation, groups, ho, wo)
+            _, C, H, W = ctx.x_shape
+            _, _, kh, kw = w.shape
+            (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+            dcols = _grouped_gemm_t(w.reshape(O, -1), g2, groups).reshape(C, kh, kw, ho, wo, N)
+            gxt = col2im_chwn(dcols, H + 2 * ph, W + 2 * pw, sh, sw, dh, dw)
+            gx = gxt[:, ph:ph + H, pw:pw + W, :].transpose(3, 0, 1, 2)
         if need[1]:
             gw = _grouped_dw(g2, cols.reshape(cols.shape[0] * cols.shape[1] * cols.shape[2], -1),
                              groups).reshape(w.shape)

@@ -55,18 +55,24 @@ class MaxPool2d(Function):
     @staticmethod
     def forward(ctx, x, kernel_size, stride=None, padding=0):
         kh, kw, sh, sw, ph, pw, ho, wo = _geometry(x, kernel_size, stride, padding, "max_pool2d")
-        xp = _pad(x, ph, pw, -np.inf)
-        out = None
-        arg = np.zeros((x.shape[0], x.shape[1], ho, wo), np.uint8 if kh * kw < 256 else np.int32)
-        small = arg.dtype == np.uint8
-        better = tmp = None
+        # Every buffer is allocated *_like the input (order 'K'), so a batch-innermost input
+        # (what Conv2d returns) keeps its memory layout through the pool and its backward.
+        if ph or pw:
+            N, C, H, W = x.shape
+            xp = np.full_like(x, -np.inf, shape=(N, C, H + 2 * ph, W + 2 * pw))
+            xp[:, :, ph:ph + H, pw:pw + W] = x
+        else:
+            xp = x
+        out = better = tmp = arg = None
+        small = kh * kw < 256
         for (i, j), sl in _views(xp, kh, kw, sh, sw, ho, wo):
             v = xp[sl]
             if out is None:
-                out = v.copy()
-                better = np.empty(out.shape, bool)
+                out = v.copy(order="K")
+                arg = np.zeros_like(out, dtype=np.uint8 if small else np.int32)
+                better = np.empty_like(out, dtype=bool)
                 if small:
-                    tmp = np.empty(out.shape, np.uint8)
+                    tmp = np.empty_like(arg)
                 continue
             np.greater(v, out, out=better)  # strict: an equal later value keeps the first max
             np.maximum(out, v, out=out)
@@ -78,25 +84,28 @@ class MaxPool2d(Function):
                 np.maximum(arg, tmp, out=arg)
             else:
                 np.copyto(arg, i * kw + j, where=better)
-        ctx.saved_tensors = (arg,)
+        ctx.saved_tensors = (arg, x)
         ctx.geo = (kh, kw, sh, sw, ph, pw, ho, wo)
         ctx.x_shape = x.shape
         return out
 
     @staticmethod
     def backward(ctx, g):
-        (arg,) = ctx.saved_tensors
+        arg, x = ctx.saved_tensors
         kh, kw, sh, sw, ph, pw, ho, wo = ctx.geo
         N, C, H, W = ctx.x_shape
+        mask = np.empty_like(arg, dtype=bool)
         tiling = (sh, sw) == (kh, kw) and not (ph or pw) and (H, W) == (ho * kh, wo * kw)
         if tiling:  # windows tile the input exactly: each element is written once, no zeroing
-            gx = np.empty((N, C, H, W), g.dtype)
+            gx = np.empty_like(x, dtype=g.dtype)
             for (i, j), sl in _views(gx, kh, kw, sh, sw, ho, wo):
-                np.multiply(g, arg == i * kw + j, out=gx[sl])
+                np.equal(arg, i * kw + j, out=mask)
+                np.multiply(g, mask, out=gx[sl])
             return gx
-        gxp = np.zeros((N, C, H + 2 * ph, W + 2 * pw), g.dtype)
+        gxp = np.zeros_like(x, dtype=g.dtype, shape=(N, C, H + 2 * ph, W + 2 * pw))
         for (i, j), sl in _views(gxp, kh, kw, sh, sw, ho, wo):
-            gxp[sl] += g * (arg == i * kw + j)
+            np.equal(arg, i * kw + j, out=mask)
+            gxp[sl] += g * mask
         return gxp[:, :, ph:ph + H, pw:pw + W]
 
 
