@@ -116,3 +116,31 @@ def fig_ax(ncols=1, nrows=1, w=4.2, h=3.2, **kw):
 def loglog_slope(x, y) -> float:
     """Least-squares slope of log y against log x."""
     return float(np.polyfit(np.log(np.asarray(x, float)), np.log(np.asarray(y, float)), 1)[0])
+
+
+def fit_relu_1d(W1, b1, x, yv, steps, rng):
+    """Train a 1-hidden-layer ReLU net y = W2 relu(W1 x + b1) + b2 on 1-D data by MSE.
+
+    ``W1`` (width, 1) and ``b1`` (width,) are the caller's initial first layer (where its kinks
+    sit is the experiment's choice); ``W2`` ~ N(0, 1/width) is drawn from ``rng``, ``b2`` = 0.
+    Adam at lr 1e-2, dropped to 2e-3 halfway. Returns (final loss, [W1, b1, W2, b2] arrays).
+    """
+    import dlproof.nn.functional as F
+    from dlproof.optim import Adam
+
+    width = W1.shape[0]
+    W1, b1 = tensor(W1, True), tensor(b1, True)
+    W2 = tensor(rng.normal(0, 1.0 / np.sqrt(width), (1, width)), True)
+    b2 = tensor(np.zeros(1), True)
+    params = [W1, b1, W2, b2]
+    opt = Adam(params, lr=1e-2)
+    X, Y = tensor(x[:, None]), tensor(yv[:, None])
+    for k in range(steps):
+        if k == steps // 2:
+            for g in opt.param_groups:
+                g["lr"] = 2e-3
+        opt.zero_grad()
+        loss = F.mse_loss(F.linear(F.relu(F.linear(X, W1, b1)), W2, b2), Y)
+        loss.backward()
+        opt.step()
+    return float(loss.data), [p.data.copy() for p in params]

@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from dlproof.experiments.catalog._batch_b import fig_ax, loglog_slope, tensor
+from dlproof.experiments.catalog._batch_b import fig_ax, fit_relu_1d, loglog_slope, tensor
 from dlproof.experiments.registry import Report, RunConfig, experiment
 
 A, B = -2.0, 2.0
@@ -51,25 +51,9 @@ def evaluate(params, x):
 
 
 def train_net(width, x, yv, steps, rng):
-    import dlproof.nn.functional as F
-    from dlproof.optim import Adam
-
-    W1 = tensor(rng.normal(0, 1.0, (width, 1)), True)
-    b1 = tensor(rng.uniform(A, B, width) * -W1.data[:, 0], True)  # kinks spread over [A, B]
-    W2 = tensor(rng.normal(0, 1.0 / np.sqrt(width), (1, width)), True)
-    b2 = tensor(np.zeros(1), True)
-    params = [W1, b1, W2, b2]
-    opt = Adam(params, lr=1e-2)
-    X, Y = tensor(x[:, None]), tensor(yv[:, None])
-    for k in range(steps):
-        if k == steps // 2:
-            for g in opt.param_groups:
-                g["lr"] = 2e-3
-        opt.zero_grad()
-        loss = F.mse_loss(F.linear(F.relu(F.linear(X, W1, b1)), W2, b2), Y)
-        loss.backward()
-        opt.step()
-    return [p.data.copy() for p in params]
+    W1 = rng.normal(0, 1.0, (width, 1))
+    b1 = rng.uniform(A, B, width) * -W1[:, 0]  # kinks spread over [A, B]
+    return fit_relu_1d(W1, b1, x, yv, steps, rng)[1]
 
 
 @experiment(
