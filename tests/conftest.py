@@ -36,6 +36,21 @@ def torch():
 
 
 @pytest.fixture(scope="session")
+def oracle():
+    """``oracle("hmmlearn.hmm")`` imports an outside reference implementation used as a test-time
+    oracle (hmmlearn, torchcrf, gensim, imblearn, sklearn, ...): fails in CI when it is missing,
+    skips elsewhere with the install hint. Never imported by dlproof at run time."""
+
+    def load(module: str):
+        try:
+            return importlib.import_module(module)
+        except ImportError:
+            require(f"the test oracle {module.split('.')[0]!r}", "pip install -e '.[test]'")
+
+    return load
+
+
+@pytest.fixture(scope="session")
 def chromium_path():
     """Path of the Debian chromium binary used by the browser tests."""
     path = shutil.which("chromium") or shutil.which("chromium-browser")
