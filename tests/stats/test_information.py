@@ -74,3 +74,12 @@ def test_unit_variance_table_is_unit_variance_and_gaussian_is_max():
         assert h[name] == pytest.approx(d.entropy(), rel=1e-10)
     assert max(h, key=h.get) == "gaussian"
     assert h["gaussian"] == pytest.approx(1.4189385332, abs=1e-9)
+
+
+def test_generalized_normal_entropy_against_scipy():
+    for beta in (0.7, 1.0, 2.0, 3.5):
+        d = stats.gennorm(beta)
+        var = d.var()
+        assert info.generalized_normal_entropy(beta, var) == pytest.approx(d.entropy(), rel=1e-10)
+    assert info.generalized_normal_entropy(2.0) == pytest.approx(info.gaussian_entropy(1.0))
+    assert info.generalized_normal_entropy(1.0) == pytest.approx(info.laplace_entropy(2**-0.5))

@@ -19,6 +19,8 @@ Closed forms (differential entropies, nats):
 * Laplace(b) (var 2b²):     h = 1 + log(2b)
 * Uniform(a, a+w) (var w²/12): h = log w
 * Logistic(s) (var π²s²/3): h = log s + 2
+* generalized normal(shape β, scale a), density β/(2aΓ(1/β)) exp(−|x/a|^β), variance a²Γ(3/β)/Γ(1/β):
+  h = 1/β − log(β / (2aΓ(1/β)))   (β = 1 Laplace, β = 2 Gaussian, β → ∞ uniform)
 * Student-t(ν, scale s) (var s²ν/(ν−2)):
   h = log s + ½(ν+1)[ψ((ν+1)/2) − ψ(ν/2)] + log(√ν B(ν/2, ½))
 
@@ -44,6 +46,7 @@ __all__ = [
     "uniform_entropy",
     "logistic_entropy",
     "student_t_entropy",
+    "generalized_normal_entropy",
     "unit_variance_entropies",
 ]
 
@@ -152,6 +155,14 @@ def student_t_entropy(nu, scale=1.0) -> np.ndarray:
     nu, scale = _positive("nu", nu), _positive("scale", scale)
     return (np.log(scale) + 0.5 * (nu + 1) * (special.digamma((nu + 1) / 2) - special.digamma(nu / 2))
             + np.log(np.sqrt(nu) * special.beta(nu / 2, 0.5)))
+
+
+def generalized_normal_entropy(shape, var=1.0) -> np.ndarray:
+    """Entropy of the generalized normal with shape β scaled to variance ``var``:
+    a = √(var Γ(1/β)/Γ(3/β)),  h = 1/β − log(β / (2aΓ(1/β)))."""
+    shape, var = _positive("shape", shape), _positive("var", var)
+    a = np.sqrt(var * np.exp(special.gammaln(1 / shape) - special.gammaln(3 / shape)))
+    return 1 / shape - np.log(shape / (2 * a)) + special.gammaln(1 / shape)
 
 
 def unit_variance_entropies(nu: float = 5.0) -> dict[str, float]:
