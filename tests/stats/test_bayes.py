@@ -104,3 +104,11 @@ def test_blr_bad_input():
         bayes.BayesianLinearRegression().fit(np.ones((3, 2)), np.ones(4))
     with pytest.raises(ValueError, match="fit"):
         bayes.BayesianLinearRegression().predict(np.ones((3, 2)))
+
+
+def test_known_beta_only_alpha_moves():
+    rng = np.random.default_rng(5)
+    Phi, t = design(rng, 5, M=9)
+    m = bayes.BayesianLinearRegression(alpha=1.0, beta=25.0, fit_beta=False, max_iter=5000).fit(Phi, t)
+    assert m.beta == 25.0
+    assert m.alpha == pytest.approx(m.gamma / (m.mean @ m.mean), rel=1e-6)

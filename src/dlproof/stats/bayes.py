@@ -112,7 +112,9 @@ class BayesianLinearRegression:
 
     ``fit(Phi, t)`` computes the posterior N(m_N, S_N) for fixed (α, β); with ``evidence=True``
     (default) it first sets α and β by the evidence re-estimation loop of the module docstring,
-    iterated until the relative change of both is below ``tol``. Attributes after fitting:
+    iterated until the relative change of both is below ``tol`` (only α with ``fit_beta=False``, for
+    a known noise level: with N ≤ M the model can nearly interpolate and the β update can run
+    away; if N − γ reaches 0 an error says so). Attributes after fitting:
     ``mean`` m_N (M,), ``cov`` S_N (M, M), ``gamma`` γ, ``alpha``, ``beta``, ``log_evidence``,
     ``n_iter``, and ``history`` (α, β, γ, log evidence per iteration).
     """
@@ -121,6 +123,7 @@ class BayesianLinearRegression:
     beta: float = 1.0
     max_iter: int = 500
     tol: float = 1e-10
+    fit_beta: bool = True  # False: β is known and only α is re-estimated
 
     def _posterior(self, eig, Q, PhiT_t, PhiT_Phi):
         # S_N⁻¹ = αI + βΦᵀΦ, diagonal in the eigenbasis Q of ΦᵀΦ (eigenvalues eig of ΦᵀΦ)
@@ -146,7 +149,13 @@ class BayesianLinearRegression:
             self._posterior(eig, Q, PhiT_t, PhiT_Phi)
             resid = float(np.sum((t - Phi @ self.mean) ** 2))
             alpha_new = self.gamma / float(self.mean @ self.mean)          # α = γ / m_Nᵀm_N
-            beta_new = (N - self.gamma) / resid                              # 1/β = ||t − Φm_N||² / (N − γ)
+            if self.fit_beta:
+                if resid <= 0 or N - self.gamma <= 1e-9:
+                    raise ValueError(f"the noise precision diverges (N={N}, γ={self.gamma:.3g}: the model "
+                                     "interpolates the data); fix beta with fit_beta=False")
+                beta_new = (N - self.gamma) / resid                          # 1/β = ||t − Φm_N||² / (N − γ)
+            else:
+                beta_new = self.beta
             done = (abs(alpha_new - self.alpha) <= self.tol * self.alpha
                     and abs(beta_new - self.beta) <= self.tol * self.beta)
             self.alpha, self.beta = alpha_new, beta_new
