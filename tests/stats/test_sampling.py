@@ -112,11 +112,8 @@ def test_logmeanexp_stable():
 
 def _gauss_ais(n_temps, n_chains, rng):
     # f0 = exp(-x^2/2) (Z0 = sqrt(2 pi)), f1 = 5 exp(-(x-3)^2/(2*0.25)) (Z1 = 5 sqrt(2 pi) 0.5)
-    def log_f0(x):
-        return -0.5 * x[:, 0] ** 2
-
-    def log_f1(x):
-        return np.log(5.0) - 0.5 * (x[:, 0] - 3.0) ** 2 / 0.25
+    def log_f(x, b):                     # geometric path between f0 and f1
+        return (1 - b) * (-0.5 * x[:, 0] ** 2) + b * (np.log(5.0) - 0.5 * (x[:, 0] - 3.0) ** 2 / 0.25)
 
     def transition(x, b, r):
         # the geometric mix of two Gaussians is Gaussian: sample it exactly
@@ -125,7 +122,7 @@ def _gauss_ais(n_temps, n_chains, rng):
         return mean + r.standard_normal(x.shape) / np.sqrt(prec)
 
     betas = np.linspace(0, 1, n_temps + 1)
-    lw = S.ais(log_f0, log_f1, transition, rng.standard_normal((n_chains, 1)), betas, rng)
+    lw = S.ais(log_f, transition, rng.standard_normal((n_chains, 1)), betas, rng)
     return 0.5 * np.log(2 * np.pi) + S.logmeanexp(lw), lw
 
 
@@ -140,7 +137,7 @@ def test_ais_gaussian_recovers_log_z_and_variance_shrinks():
 
 def test_ais_rejects_bad_betas():
     with pytest.raises(ValueError, match="betas"):
-        S.ais(lambda x: x[:, 0], lambda x: x[:, 0], lambda x, b, r: x, np.zeros((2, 1)),
+        S.ais(lambda x, b: x[:, 0], lambda x, b, r: x, np.zeros((2, 1)),
               np.array([0.0, 0.7, 0.5, 1.0]), np.random.default_rng(0))
 
 

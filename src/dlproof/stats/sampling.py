@@ -231,20 +231,21 @@ def weight_ess(w: np.ndarray) -> float:
     return float(w.sum() ** 2 / np.sum(w * w))
 
 
-def ais(log_f0: Callable[[np.ndarray], np.ndarray], log_f1: Callable[[np.ndarray], np.ndarray],
+def ais(log_f: Callable[[np.ndarray, float], np.ndarray],
         transition: Callable[[np.ndarray, float, np.random.Generator], np.ndarray],
         x0: np.ndarray, betas: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Annealed importance sampling (Neal 2001) along the geometric path f_b = f0^(1-b) f1^b.
+    """Annealed importance sampling (Neal 2001) along a path of unnormalised densities f_b.
 
-    ``x0`` holds ``(n_chains, ...)`` exact draws from f0 / Z0; ``betas`` increase from 0 to 1;
-    ``transition(x, b, rng)`` is any Markov kernel that leaves f_b invariant. The log weight of a
-    chain is
+    ``log_f(x, b)`` gives log f_b for states ``(n_chains, ...)``; f_0 must be sampleable exactly
+    (``x0`` holds draws from f_0 / Z_0) and f_1 is the target. The usual choice is the geometric
+    path log f_b = (1 - b) log f_0 + b log f_1. ``betas`` increase from 0 to 1;
+    ``transition(x, b, rng)`` is any Markov kernel that leaves f_b invariant. The log weight is
 
-        log w = sum_k [log f_{b_k}(x_{k-1}) - log f_{b_{k-1}}(x_{k-1})]
-              = sum_k (b_k - b_{k-1}) (log f1(x_{k-1}) - log f0(x_{k-1})),
+        log w = sum_{k=1}^{K} [log f_{b_k}(x_{k-1}) - log f_{b_{k-1}}(x_{k-1})],
+        x_k = transition(x_{k-1}, b_k),
 
-    with x_k = transition(x_{k-1}, b_k). E[w] = Z1 / Z0 exactly, so
-    log Z1 ~ log Z0 + logmeanexp(log w). Returns ``log w`` of shape (n_chains,).
+    and E[w] = Z_1 / Z_0 exactly for every K, so log Z_1 ~ log Z_0 + logmeanexp(log w) (biased
+    low by Jensen, by about Var(log w) / 2). Returns ``log w`` of shape (n_chains,).
     """
     rng = _check_rng(rng)
     betas = np.asarray(betas, dtype=np.float64)
@@ -254,8 +255,8 @@ def ais(log_f0: Callable[[np.ndarray], np.ndarray], log_f1: Callable[[np.ndarray
     x = np.array(x0, copy=True)
     log_w = np.zeros(x.shape[0])
     for k in range(1, betas.size):       # loop over temperatures; all chains at once
-        log_w += (betas[k] - betas[k - 1]) * (log_f1(x) - log_f0(x))
-        if k < betas.size - 1:           # the last transition does not change the weight
+        log_w += log_f(x, float(betas[k])) - log_f(x, float(betas[k - 1]))
+        if k < betas.size - 1:           # the last transition would not change the weight
             x = transition(x, float(betas[k]), rng)
     return log_w
 
