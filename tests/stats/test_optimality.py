@@ -75,3 +75,41 @@ def test_damped_newton_limits():
     assert g @ damped_newton_direction(H, g, 0.6) < 0  # alpha > -lambda_min: descent
     with pytest.raises(ValueError, match="damped_newton_direction"):
         damped_newton_direction(np.eye(3), g, 1.0)
+
+
+def test_levenberg_marquardt_rosenbrock_matches_scipy():
+    from scipy.optimize import minimize, rosen, rosen_der, rosen_hess
+
+    from dlproof.stats.optimality import levenberg_marquardt
+
+    x0 = np.array([-1.2, 1.0, 0.5])
+    x, k, ok = levenberg_marquardt(rosen, rosen_der, rosen_hess, x0)
+    ref = minimize(rosen, x0, jac=rosen_der, hess=rosen_hess, method="trust-exact", options={"gtol": 1e-10}).x
+    assert ok and np.abs(x - ref).max() < 1e-7
+
+
+def test_levenberg_marquardt_escapes_saddle_and_negative_control():
+    from dlproof.stats.optimality import levenberg_marquardt
+
+    f = lambda z: z[0] ** 2 - z[1] ** 2 + z[1] ** 4 / 4
+    g = lambda z: np.array([2 * z[0], -2 * z[1] + z[1] ** 3])
+    h = lambda z: np.array([[2.0, 0.0], [0.0, -2.0 + 3 * z[1] ** 2]])
+    x, _, ok = levenberg_marquardt(f, g, h, np.array([0.3, 0.05]))
+    assert ok and abs(abs(x[1]) - np.sqrt(2)) < 1e-8
+    z = np.array([0.3, 0.05])  # raw Newton from the same start goes to the saddle
+    for _ in range(50):
+        z = z + damped_newton_direction(h(z), g(z), 0.0)
+    assert np.linalg.norm(z) < 1e-8
+
+
+def test_saddle_free_direction_and_damped_condition_number():
+    from dlproof.stats.optimality import damped_condition_number, saddle_free_newton_direction
+
+    H = np.diag([2.0, -1.0])
+    g = np.array([1.0, 1.0])
+    p = saddle_free_newton_direction(H, g)
+    assert np.allclose(p, [-0.5, -1.0]) and g @ p < 0
+    assert g @ damped_newton_direction(H, g, 0.0) > 0  # raw Newton climbs along the -1 direction
+    lam = np.array([0.01, 1.0, 100.0])
+    assert abs(damped_condition_number(lam, 0.0) - 1.0) < 1e-12
+    assert abs(damped_condition_number(lam, 1e12) - 1e4) < 1e-3

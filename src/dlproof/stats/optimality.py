@@ -11,7 +11,11 @@
       [C_S  0    ] [mu_S] = [d_S]
   (enumerating all S finds the solution exactly when d is small).
 * ``project_capped_simplex``: Euclidean projection onto {x >= 0, sum x <= r}.
-* ``damped_newton_direction``: the Levenberg-Marquardt direction -(H + alpha I)^{-1} g.
+* ``damped_newton_direction``: the Levenberg-Marquardt direction -(H + alpha I)^{-1} g;
+  ``saddle_free_newton_direction``: -|H|^{-1} g (Dauphin et al. 2014);
+  ``levenberg_marquardt``: damped Newton with alpha kept above -lambda_min and adapted by the
+  trust-region ratio;
+  ``damped_condition_number``: the condition number of the preconditioned Hessian (H + alpha I)^{-1} H.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["KKTReport", "kkt_multipliers", "kkt_report", "solve_kkt_active_set",
-           "project_capped_simplex", "damped_newton_direction"]
+           "project_capped_simplex", "damped_newton_direction", "saddle_free_newton_direction",
+           "damped_condition_number", "levenberg_marquardt"]
 
 
 @dataclass
@@ -112,3 +117,57 @@ def damped_newton_direction(H, g, alpha: float) -> np.ndarray:
     if H.shape != (g.size, g.size):
         raise ValueError(f"damped_newton_direction: H shape {H.shape} does not match g {g.shape}")
     return -np.linalg.solve(H + alpha * np.eye(g.size), g)
+
+
+def saddle_free_newton_direction(H, g, floor: float = 1e-8) -> np.ndarray:
+    """p = -|H|^{-1} g with |H| = Q diag(|lambda_i|) Q^T (eigenvalues floored at ``floor``):
+    Newton's 1/|lambda_i| rescaling, but negative-curvature directions are descended, not climbed."""
+    H = np.asarray(H, np.float64)
+    g = np.asarray(g, np.float64)
+    if H.shape != (g.size, g.size):
+        raise ValueError(f"saddle_free_newton_direction: H shape {H.shape} does not match g {g.shape}")
+    lam, Q = np.linalg.eigh(H)
+    return -Q @ ((Q.T @ g) / np.maximum(np.abs(lam), floor))  # component i scaled by 1/|lambda_i|
+
+
+def damped_condition_number(eigenvalues, alpha: float) -> float:
+    """kappa((H + alpha I)^{-1} H) for SPD H with the given eigenvalues: the preconditioned
+    eigenvalues are lambda_i / (lambda_i + alpha), so kappa runs from 1 (alpha = 0, Newton) to
+    lambda_max / lambda_min (alpha -> inf, gradient descent)."""
+    lam = np.asarray(eigenvalues, np.float64)
+    if np.any(lam <= 0):
+        raise ValueError("damped_condition_number: eigenvalues must be positive")
+    r = lam / (lam + alpha)
+    return float(r.max() / r.min())
+
+
+def levenberg_marquardt(f, grad, hess, x0, alpha0: float = 1e-3, gtol: float = 1e-10, max_iter: int = 500):
+    """Minimise f by p = -(H + alpha I)^{-1} g with alpha adapted by the trust-region ratio
+        rho = (f(x) - f(x + p)) / (-(g^T p + 1/2 p^T H p))     (actual / predicted decrease):
+    alpha is raised (x4) until H + alpha I is positive definite (Cholesky succeeds) and whenever
+    rho < 1/4 (step rejected); lowered (/3) when rho > 3/4. Returns (x, iterations, converged)."""
+    x = np.asarray(x0, np.float64).copy()
+    alpha = float(alpha0)
+    for k in range(max_iter):  # iterations of the method
+        g = np.asarray(grad(x), np.float64)
+        if np.linalg.norm(g) <= gtol:
+            return x, k, True
+        H = np.asarray(hess(x), np.float64)
+        while True:  # make H + alpha I positive definite, so that p is a descent direction
+            try:
+                Lc = np.linalg.cholesky(H + alpha * np.eye(x.size))
+                break
+            except np.linalg.LinAlgError:
+                alpha = max(4 * alpha, 1e-8)
+        p = -np.linalg.solve(Lc.T, np.linalg.solve(Lc, g))
+        pred = -(g @ p + 0.5 * p @ H @ p)  # decrease predicted by the quadratic model
+        fx = f(x)
+        actual = fx - f(x + p)
+        slack = 1e-14 * max(1.0, abs(fx))  # rounding of f: below this the ratio is noise
+        if actual >= 0.25 * pred - slack:
+            x = x + p
+            if actual > 0.75 * pred:
+                alpha = alpha / 3
+        else:
+            alpha = max(4 * alpha, 1e-8)
+    return x, max_iter, bool(np.linalg.norm(grad(x)) <= gtol)
