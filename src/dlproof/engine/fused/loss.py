@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlproof.engine.tensor import Function
+from dlproof.engine.function import Function
 
 _REDUCTIONS = ("none", "mean", "sum")
 
