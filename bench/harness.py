@@ -1,6 +1,6 @@
 """Timing harness: dlproof and PyTorch on identical work, in one process, interleaved.
 
-Method (see ``/work/shared/notes/performance-prototypes.md``, "How to measure"):
+Method (the same for every workload; BENCHMARKS.md, "Method", explains why):
 
 * both sides are warmed up (``warmup`` calls each) before anything is timed;
 * each side's inner-loop count is calibrated separately so that one *sample* (``n`` back-to-back
