@@ -136,6 +136,26 @@ def noise_probe() -> float:
     return best
 
 
+def blas_gflops(n: int = 512, repeats: int = 5) -> dict:
+    """The roofline's compute ceiling: best GFLOP/s of NumPy's BLAS on an n x n x n GEMM
+    (2 n^3 flops), float32 and float64, at the thread limit in force."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    out = {}
+    for dt in ("float32", "float64"):
+        a = rng.standard_normal((n, n)).astype(dt)
+        b = rng.standard_normal((n, n)).astype(dt)
+        a @ b  # warm-up
+        best = float("inf")
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            a @ b
+            best = min(best, time.perf_counter() - t0)
+        out[dt] = 2 * n**3 / best / 1e9
+    return out
+
+
 def _cpu_times() -> tuple[int, int] | None:
     try:
         fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
