@@ -91,7 +91,9 @@ def register(app: typer.Typer) -> None:
         # the checkout's bench/ and its own src/ (so it times that checkout's engine) come first
         env = dict(os.environ)
         paths = [str(root)] + [str(root / "src")] * (root / "src" / "dlproof").is_dir()
-        env["PYTHONPATH"] = os.pathsep.join(paths + [env["PYTHONPATH"]] * bool(env.get("PYTHONPATH")))
+        if env.get("PYTHONPATH"):
+            paths.append(env["PYTHONPATH"])
+        env["PYTHONPATH"] = os.pathsep.join(paths)
         rc = subprocess.call([sys.executable, "-m", "bench", *argv], cwd=root, env=env)
         if rc:
             raise typer.Exit(rc)
