@@ -1,6 +1,6 @@
 """Timing harness: dlproof and PyTorch on identical work, in one process, interleaved.
 
-Method (see ``/work/shared/notes/performance-prototypes.md``, "How to measure"):
+Method (the same for every workload; BENCHMARKS.md, "Method", explains why):
 
 * both sides are warmed up (``warmup`` calls each) before anything is timed;
 * each side's inner-loop count is calibrated separately so that one *sample* (``n`` back-to-back
@@ -134,6 +134,26 @@ def noise_probe() -> float:
             acc += i * i
         best = min(best, time.perf_counter() - t0)
     return best
+
+
+def blas_gflops(n: int = 512, repeats: int = 5) -> dict:
+    """The roofline's compute ceiling: best GFLOP/s of NumPy's BLAS on an n x n x n GEMM
+    (2 n^3 flops), float32 and float64, at the thread limit in force."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    out = {}
+    for dt in ("float32", "float64"):
+        a = rng.standard_normal((n, n)).astype(dt)
+        b = rng.standard_normal((n, n)).astype(dt)
+        a @ b  # warm-up
+        best = float("inf")
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            a @ b
+            best = min(best, time.perf_counter() - t0)
+        out[dt] = 2 * n**3 / best / 1e9
+    return out
 
 
 def _cpu_times() -> tuple[int, int] | None:

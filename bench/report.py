@@ -111,6 +111,13 @@ def environment_lines(result: dict) -> list[str]:
             f"{noise['probe_end_s'] * 1e3:.1f} ms at end; load average {noise.get('loadavg_start')} "
             f"-> {noise.get('loadavg_end')}"
         )
+    if noise and noise.get("blas_gflops_start"):
+        gs, ge = noise["blas_gflops_start"], noise.get("blas_gflops_end") or {}
+        lines.append(
+            "- BLAS ceiling (512^3 GEMM, same threads): "
+            + ", ".join(f"{dt} {gs[dt]:.0f} GFLOP/s at start, {ge.get(dt, float('nan')):.0f} at end"
+                        for dt in ("float32", "float64"))
+        )
     others = [w.get("other_load") for w in result["workloads"]]
     others = [b for b in others if b is not None]
     if others:

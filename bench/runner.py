@@ -141,7 +141,8 @@ def run_in_process(args, workloads) -> dict:
         result["environment"] = harness.environment()
         result["threads"] = {"torch": torch.get_num_threads(), "blas_pools": harness.blas_info()}
         result["timing_config"] = vars(cfg)
-        noise = {"probe_start_s": harness.noise_probe(), "loadavg_start": harness.loadavg()}
+        noise = {"probe_start_s": harness.noise_probe(), "loadavg_start": harness.loadavg(),
+                 "blas_gflops_start": harness.blas_gflops(64 if args.tiny else 512)}
         noise["cpu_busy_before"] = {}
         for w in workloads:
             if args.wait_idle > 0:
@@ -173,7 +174,8 @@ def run_in_process(args, workloads) -> dict:
                      f"others' CPU {'?' if load is None else f'{load:.0%}'})")
             else:
                 _log(f"  {w.name:<16} {r['status']}: {r.get('message', '')}")
-        noise.update(probe_end_s=harness.noise_probe(), loadavg_end=harness.loadavg())
+        noise.update(probe_end_s=harness.noise_probe(), loadavg_end=harness.loadavg(),
+                     blas_gflops_end=harness.blas_gflops(64 if args.tiny else 512))
         result["noise"] = noise
     return result
 
@@ -197,6 +199,8 @@ def run_in_processes(args, argv: list[str], n: int) -> dict:
         "probe_end_s": max(c["noise"]["probe_end_s"] for c in children),
         "loadavg_start": children[0]["noise"]["loadavg_start"],
         "loadavg_end": children[-1]["noise"]["loadavg_end"],
+        "blas_gflops_start": children[0]["noise"].get("blas_gflops_start"),
+        "blas_gflops_end": children[-1]["noise"].get("blas_gflops_end"),
     }
     merged["workloads"] = []
     order = [w.name for w in select(all_workloads(), args.only)]

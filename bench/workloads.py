@@ -302,6 +302,20 @@ def build_lstm(dtype: str, tiny: bool) -> Case:
     return _layer_case(dtype, lambda nn: nn.LSTM(i, h), (t, b, i), lambda m, x: _first(m(x)))
 
 
+def build_gru(dtype: str, tiny: bool) -> Case:
+    t, b, i, h = (4, 3, 5, 6) if tiny else (50, 64, 32, 128)
+    return _layer_case(dtype, lambda nn: nn.GRU(i, h), (t, b, i), lambda m, x: _first(m(x)))
+
+
+def build_encoder_layer(dtype: str, tiny: bool) -> Case:
+    """One post-norm TransformerEncoderLayer (self-attention + ReLU feed-forward, dropout 0)."""
+    b, t, d, heads, ff = (2, 5, 8, 2, 16) if tiny else (32, 64, 128, 4, 512)
+    return _layer_case(
+        dtype, lambda nn: nn.TransformerEncoderLayer(d, heads, dim_feedforward=ff, dropout=0.0),
+        (t, b, d), lambda m, x: m(x),
+    )
+
+
 def build_mha(dtype: str, tiny: bool) -> Case:
     b, t, d, heads = (2, 5, 8, 2) if tiny else (32, 64, 128, 4)
     # (T, B, E) layout, PyTorch's default (batch_first=False); self-attention q = k = v = x
@@ -393,31 +407,35 @@ _LENET = ("nn.Module", "nn.Linear", "nn.Conv2d", "nn.functional.relu", "nn.funct
 def all_workloads() -> list[Workload]:
     W = Workload
     return [
-        W("mlp784_step_f32", "MLP train step 784-256-10, B128, SGD", "float32", 0.8,
+        W("mlp784_step_f32", "MLP train step 784-256-10, B128, SGD", "float32", 0.5,
           build_mlp(784), _TRAIN),
-        W("mlp64_step_f32", "MLP train step 64-256-10, B128, SGD", "float32", 0.8,
+        W("mlp64_step_f32", "MLP train step 64-256-10, B128, SGD", "float32", 0.5,
           build_mlp(64), _TRAIN),
-        W("lenet8_step_f32", "LeNet-like train step, 1x8x8, B128, SGD", "float32", 1.0,
+        W("lenet8_step_f32", "LeNet-like train step, 1x8x8, B128, SGD", "float32", 0.5,
           build_lenet8, _LENET),
-        W("lenet8_step_f64", "LeNet-like train step, 1x8x8, B128, SGD", "float64", 0.8,
+        W("lenet8_step_f64", "LeNet-like train step, 1x8x8, B128, SGD", "float64", 0.5,
           build_lenet8, _LENET),
-        W("conv2d_f32", "Conv2d fwd+bwd N32 16->32 28x28 k3 p1", "float32", 2.5,
+        W("conv2d_f32", "Conv2d fwd+bwd N32 16->32 28x28 k3 p1", "float32", 1.0,
           build_conv2d, ("nn.Conv2d",)),
-        W("conv2d_f64", "Conv2d fwd+bwd N32 16->32 28x28 k3 p1", "float64", 1.6,
+        W("conv2d_f64", "Conv2d fwd+bwd N32 16->32 28x28 k3 p1", "float64", 1.0,
           build_conv2d, ("nn.Conv2d",)),
         W("maxpool_f32", "MaxPool2d 2x2 fwd+bwd N32 C32 28x28", "float32", 0.8,
           build_maxpool, ("nn.MaxPool2d",)),
-        W("lstm_f32", "LSTM fwd+BPTT T50 B64 in32 h128", "float32", 1.8,
+        W("lstm_f32", "LSTM fwd+BPTT T50 B64 in32 h128", "float32", 1.0,
           build_lstm, ("nn.LSTM",)),
         W("lstm_f64", "LSTM fwd+BPTT T50 B64 in32 h128", "float64", 1.0,
           build_lstm, ("nn.LSTM",)),
-        W("mha_f32", "MultiheadAttention fwd+bwd B32 T64 d128 h4", "float32", 1.5,
+        W("gru_f32", "GRU fwd+BPTT T50 B64 in32 h128", "float32", 1.0,
+          build_gru, ("nn.GRU",)),
+        W("mha_f32", "MultiheadAttention fwd+bwd B32 T64 d128 h4", "float32", 1.0,
           build_mha, ("nn.MultiheadAttention",)),
-        W("chain_f32", "autograd chain 1,000 tiny ops fwd+bwd", "float32", 0.55,
+        W("encoder_layer_f32", "TransformerEncoderLayer fwd+bwd B32 T64 d128 h4 ff512",
+          "float32", 1.0, build_encoder_layer, ("nn.TransformerEncoderLayer",)),
+        W("chain_f32", "autograd chain 1,000 tiny ops fwd+bwd", "float32", 0.5,
           build_chain, ("tensor",)),
         W("ce128x10_f32", "softmax cross-entropy fwd+bwd 128x10", "float32", 0.8,
           build_ce(128, 10), ("nn.functional.cross_entropy",)),
-        W("ce1024x100_f32", "softmax cross-entropy fwd+bwd 1024x100", "float32", 2.0,
+        W("ce1024x100_f32", "softmax cross-entropy fwd+bwd 1024x100", "float32", 1.0,
           build_ce(1024, 100), ("nn.functional.cross_entropy",)),
     ]
 

@@ -82,6 +82,37 @@ def test_dlproof_bench_command_finds_the_source_checkout():
     assert find_bench_root() == REPO_ROOT
 
 
+def test_dlproof_bench_without_a_checkout_says_so(monkeypatch):
+    """An installed package has no bench/: the command must say what to do, not crash."""
+    from typer.testing import CliRunner
+
+    from dlproof import bench_command, cli
+
+    monkeypatch.setattr(bench_command, "find_bench_root", lambda: None)
+    cli._register_extensions()
+    result = CliRunner().invoke(cli.app, ["bench", "--list"])
+    assert result.exit_code == 2
+    assert "source checkout" in result.output
+
+
+@pytest.mark.torch
+def test_dlproof_bench_runs_the_checkout_suite_in_a_child_process(torch, monkeypatch):
+    """`dlproof bench --list` lists the workloads without importing bench/ into the CLI process."""
+    from typer.testing import CliRunner
+
+    from dlproof import cli
+
+    def bench_modules():
+        return [m for m in sys.modules if m == "bench" or m.startswith("bench.")]
+
+    for name in bench_modules():  # restored after the test
+        monkeypatch.delitem(sys.modules, name)
+    cli._register_extensions()
+    result = CliRunner().invoke(cli.app, ["bench", "--list"])
+    assert result.exit_code == 0, result.output
+    assert bench_modules() == []
+
+
 @pytest.mark.torch
 def test_a_wrong_computation_is_reported_as_mismatch_and_not_timed(bench_runner):
     """Negative control: the parity check must catch a dlproof result that differs from torch."""

@@ -33,6 +33,31 @@ def test_softmax_family_finite_and_correct_at_plus_minus_1e4():
     assert bce.item() == pytest.approx(1e4)
 
 
+@pytest.mark.parametrize("spread", [5.0, 29.0, 31.0, 200.0])
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_cross_entropy_fast_path_matches_row_max_reference_at_any_logit_range(spread, dt):
+    """The fast path shares one softmax shift across rows when the batch spans <= 30 and falls
+    back to per-row maxima beyond; both must match a float64 per-row-max reference."""
+    rng = np.random.default_rng(3)
+    z = rng.standard_normal((64, 7)) + np.linspace(0.0, spread, 64)[:, None]  # rows far apart
+    y = rng.integers(0, 7, 64)
+    m = z.max(axis=1, keepdims=True)
+    logp = (z - m) - np.log(np.exp(z - m).sum(axis=1, keepdims=True))
+    ref_loss = -logp[np.arange(64), y].mean()
+    ref_grad = np.exp(logp)
+    ref_grad[np.arange(64), y] -= 1.0
+    ref_grad /= 64
+    logits = tensor(z.astype(dt), requires_grad=True)
+    loss = F.cross_entropy(logits, y)
+    loss.backward()
+    tol = 2e-6 if dt == np.float32 else 1e-13
+    assert loss.item() == pytest.approx(ref_loss, rel=tol)
+    np.testing.assert_allclose(logits.grad, ref_grad, atol=tol, rtol=0)
+    logits.grad = None
+    F.cross_entropy(logits, y).backward(tensor(np.array(3.0, dt)))  # upstream g != 1
+    np.testing.assert_allclose(logits.grad, 3.0 * ref_grad, atol=3 * tol, rtol=0)
+
+
 def test_full_softmax_jacobian_not_just_diagonal():
     x = np.array([0.3, -1.2, 2.0, 0.1])
     s = np.exp(x) / np.exp(x).sum()

@@ -5,19 +5,27 @@ Public API mirrors PyTorch: :func:`tensor`, :class:`Tensor` (``backward``, ``gra
 ``ops`` (primitives), ``fused`` (hand-derived composite Functions), ``gradcheck``, ``graph``
 (inspection, DOT export, static tracing), ``derivatives`` (Jacobian, Hessian, HVP).
 
-Layout: ``tensor`` (Tensor, grad mode, Function/Context, the backward walk), ``function`` (the
-public home of Function/Context), ``ops/`` (primitives: elementwise, activation, reduction, shape,
-linalg), ``fused/`` (linear/dropout/embedding, loss, conv, pool, norm, rnn, attention).
+Layout (imports point one way, down this list): ``grad_mode`` (no_grad, per thread),
+``backward`` (the reverse-mode walk), ``core`` (the Tensor class: data, grad, backward()),
+``function`` (Function/Context, the graph node), ``factories`` (tensor, zeros, randn, ...),
+``ops/`` (primitives: elementwise, activation, reduction, shape, linalg), ``fused/``
+(linear/dropout/embedding, loss, conv, pool, norm, rnn, attention), ``binding`` (attaches the ops
+to Tensor as operators and methods; run below), ``tensor`` (re-exports the Tensor API).
 Note: ``dlproof.engine.tensor`` and ``dlproof.engine.gradcheck`` are the *functions* (as in
 PyTorch); import from the submodules with ``from dlproof.engine.tensor import run_backward``.
 """
 
-from dlproof.engine import ops  # noqa: E402
+from dlproof.engine import ops
+from dlproof.engine.binding import bind as _bind
+
+_bind()  # attach the ops to Tensor before anything below (or any user) computes with one
 
 # the function shadows its submodule's name on purpose (dlproof.engine.gradcheck(fn, inputs))
 from dlproof.engine.gradcheck import assert_gradcheck, gradcheck  # noqa: E402
 from dlproof.engine.ops import cat, stack, where  # noqa: E402
-from dlproof.engine.tensor import (  # noqa: I001  (after tensor)
+
+# the function ``tensor`` shadows the submodule ``dlproof.engine.tensor`` on purpose (as PyTorch)
+from dlproof.engine.tensor import (  # noqa: E402, I001  (after the submodules above)
     Context,
     Function,
     Tensor,

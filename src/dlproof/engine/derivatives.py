@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlproof.engine.tensor import Tensor, run_backward
+from dlproof.engine.backward import run_backward
+from dlproof.engine.core import Tensor
 
 __all__ = ["grad", "jacobian", "hessian", "hvp"]
 

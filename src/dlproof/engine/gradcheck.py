@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dlproof.engine.tensor import Tensor, run_backward
+from dlproof.engine.backward import run_backward
+from dlproof.engine.core import Tensor
+from dlproof.engine.grad_mode import no_grad
 
 __all__ = ["gradcheck", "assert_gradcheck", "GradcheckReport", "InputReport"]
 
@@ -114,8 +116,6 @@ def gradcheck(
     if roots:
         run_backward(roots)
     report = GradcheckReport(atol=atol, rtol=rtol, eps=eps)
-    from dlproof.engine.tensor import no_grad
-
     with no_grad():
         for k, (i, t) in enumerate(zip(check_idx, leaves)):
             analytic = np.zeros(t.shape) if t.grad is None else np.asarray(t.grad, np.float64)

@@ -25,7 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dlproof.engine.tensor import Context, Tensor, _Mode
+from dlproof.engine.core import Tensor
+from dlproof.engine.function import Context
+from dlproof.engine.grad_mode import _Mode
 
 __all__ = ["topological_order", "to_dot", "trace", "StaticGraph", "GraphNode"]
 

@@ -15,8 +15,8 @@ import math
 
 import numpy as np
 
+from dlproof.engine.function import Function
 from dlproof.engine.ops.reduction import softmax_array
-from dlproof.engine.tensor import Function
 
 
 class ScaledDotProductAttention(Function):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlproof.engine.tensor import Function
+from dlproof.engine.function import Function
 
 
 def pair(v, name="value"):

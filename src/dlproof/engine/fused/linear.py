@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlproof.engine.tensor import Function
+from dlproof.engine.function import Function
 
 
 class Linear(Function):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlproof.engine.tensor import Function
+from dlproof.engine.function import Function
 
 
 def _norm_backward(g, xhat, rstd, gamma, axes, gamma_shape):

@@ -43,7 +43,7 @@ def _pad(x, ph, pw, value):
     return out
 
 
-from dlproof.engine.tensor import Function  # noqa: E402
+from dlproof.engine.function import Function  # noqa: E402
 
 
 class MaxPool2d(Function):

@@ -31,8 +31,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlproof.engine.function import Function
 from dlproof.engine.ops.activation import _sigmoid
-from dlproof.engine.tensor import Function
 
 
 def _check_cell(x, h, w_ih, w_hh, gates, name):

@@ -28,6 +28,8 @@ import builtins
 
 import numpy as np
 
+from dlproof.engine.core import Tensor, ValuesIndices
+from dlproof.engine.function import apply1, apply2
 from dlproof.engine.ops.activation import (
     ELU,
     GELU,
@@ -84,7 +86,6 @@ from dlproof.engine.ops.shape import (
     Stack,
     _unwrap_index,
 )
-from dlproof.engine.tensor import Tensor, ValuesIndices, apply1, apply2
 
 __all__ = [
     "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "maximum", "minimum",
@@ -401,12 +402,3 @@ def silu(x):
 def hardtanh(x, min_val=-1.0, max_val=1.0):
     """clip(x, min_val, max_val), zero gradient outside (and at) the bounds."""
     return Hardtanh.apply(x, min_val=min_val, max_val=max_val)
-
-
-def _bind():
-    from dlproof.engine.tensor import _bind_ops
-
-    _bind_ops()
-
-
-_bind()

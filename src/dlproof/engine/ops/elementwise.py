@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlproof.engine.tensor import Function
+from dlproof.engine.function import Function
 
 
 def _shape(a):

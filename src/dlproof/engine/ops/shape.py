@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlproof.engine.tensor import Function, Tensor
+from dlproof.engine.core import Tensor
+from dlproof.engine.function import Function
 
 
 class Reshape(Function):
