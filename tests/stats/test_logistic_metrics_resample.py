@@ -72,7 +72,8 @@ def test_metrics_match_sklearn(rng, oracle):
     scores = np.round(rng.standard_normal(500) + y, 1)     # rounding makes ties
     pred = (scores > 0.5).astype(np.int64)
     assert metrics.roc_auc(y, scores) == pytest.approx(skm.roc_auc_score(y, scores), abs=1e-12)
-    assert metrics.average_precision(y, scores) == pytest.approx(skm.average_precision_score(y, scores), abs=1e-12)
+    assert metrics.average_precision(y, scores) == pytest.approx(
+        skm.average_precision_score(y, scores), abs=1e-12)
     assert metrics.balanced_accuracy(y, pred) == pytest.approx(skm.balanced_accuracy_score(y, pred))
     assert metrics.f1(y, pred) == pytest.approx(skm.f1_score(y, pred))
     prob = sigmoid(scores)

@@ -64,7 +64,8 @@ class LogisticRegression:
         X = np.asarray(X, dtype=np.float64)
         y = np.asarray(y)
         if X.ndim != 2 or y.shape != (X.shape[0],):
-            raise ValueError(f"LogisticRegression.fit: X must be (N, d) and y (N,), got {X.shape} and {y.shape}")
+            raise ValueError(
+                f"LogisticRegression.fit: X must be (N, d) and y (N,), got {X.shape} and {y.shape}")
         if not np.isin(y, (0, 1)).all() or len(np.unique(y)) < 2:
             raise ValueError("LogisticRegression.fit: y must contain both labels 0 and 1 and nothing else")
         y = y.astype(np.int64)
@@ -75,7 +76,7 @@ class LogisticRegression:
         ridge = np.full(d + 1, self.l2)
         ridge[-1] = 0.0
         theta = np.zeros(d + 1)
-        for it in range(1, self.max_iter + 1):
+        for _ in range(self.max_iter):
             p = sigmoid(A @ theta)
             grad = A.T @ (s * (p - y)) + ridge * theta              # ∇L
             hess = (A * (s * p * (1 - p))[:, None]).T @ A + np.diag(ridge)  # ∇²L
