@@ -76,7 +76,7 @@ class LogisticRegression:
         ridge = np.full(d + 1, self.l2)
         ridge[-1] = 0.0
         theta = np.zeros(d + 1)
-        for _ in range(self.max_iter):
+        for it in range(1, self.max_iter + 1):  # noqa: B007 (n_iter_ reads it)
             p = sigmoid(A @ theta)
             grad = A.T @ (s * (p - y)) + ridge * theta              # ∇L
             hess = (A * (s * p * (1 - p))[:, None]).T @ A + np.diag(ridge)  # ∇²L
