@@ -15,6 +15,7 @@ Contents
 - Importance sampling: ``importance_sampling``, ``self_normalised_importance_sampling``,
   ``weight_ess``.
 - Annealed importance sampling: ``ais`` (generic geometric path), ``logmeanexp``.
+- Gradient estimators: ``gaussian_gradient_samples`` (score function vs reparameterisation).
 - Finite chains: ``stationary_eigenvector``, ``power_iteration``, ``tv_distance``,
   ``second_eigenvalue_modulus``.
 - Mixing diagnostics: ``autocorrelation``, ``effective_sample_size``.
@@ -29,6 +30,7 @@ import numpy as np
 __all__ = [
     "gibbs_gaussian_2d", "gibbs_discrete", "gibbs_kernel", "metropolis_hastings", "metropolis_kernel",
     "importance_sampling", "self_normalised_importance_sampling", "weight_ess", "logmeanexp", "ais",
+    "gaussian_gradient_samples",
     "stationary_eigenvector", "power_iteration", "tv_distance", "second_eigenvalue_modulus",
     "autocorrelation", "effective_sample_size",
 ]
@@ -259,6 +261,34 @@ def ais(log_f: Callable[[np.ndarray, float], np.ndarray],
         if k < betas.size - 1:           # the last transition would not change the weight
             x = transition(x, float(betas[k]), rng)
     return log_w
+
+
+def gaussian_gradient_samples(f: Callable[[np.ndarray], np.ndarray],
+                              grad_f: Callable[[np.ndarray], np.ndarray] | None,
+                              mu: np.ndarray, sigma: float, n: int, rng: np.random.Generator,
+                              baseline: float = 0.0) -> dict[str, np.ndarray]:
+    """Per-sample Monte Carlo estimates of d/dmu E_{z ~ N(mu, sigma^2 I)}[f(z)], mu (d,).
+
+    With z = mu + sigma eps, eps ~ N(0, I) (n draws, all at once):
+
+        score function (REINFORCE, Williams 1992):  (f(z) - b) grad_mu log N(z; mu, sigma^2 I)
+                                                    = (f(z) - b) eps / sigma
+        reparameterisation (pathwise):              grad f(z)     (needs f differentiable)
+
+    Both are unbiased (the baseline b, a constant, has E[eps] = 0). ``f`` maps (n, d) -> (n,),
+    ``grad_f`` (n, d) -> (n, d). Returns {"score": (n, d), "reparam": (n, d) or absent}.
+    """
+    rng = _check_rng(rng)
+    mu = np.atleast_1d(np.asarray(mu, dtype=np.float64))
+    if mu.ndim != 1 or sigma <= 0 or n < 1:
+        raise ValueError(f"gaussian_gradient_samples: need mu (d,), sigma > 0, n >= 1; got "
+                         f"mu {mu.shape}, sigma {sigma}, n {n}")
+    eps = rng.standard_normal((n, mu.size))
+    z = mu + sigma * eps
+    out = {"score": (np.asarray(f(z), dtype=np.float64) - baseline)[:, None] * eps / sigma}
+    if grad_f is not None:
+        out["reparam"] = np.asarray(grad_f(z), dtype=np.float64)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
