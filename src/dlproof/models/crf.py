@@ -29,8 +29,8 @@ whole input, which may overlap freely) and fits it by L-BFGS on the L2-penalised
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import logsumexp
 
+from dlproof.models.hmm import logsumexp
 from dlproof.optim.minimize import lbfgs
 
 __all__ = ["LinearChainCRF", "FeatureCRF"]
@@ -210,7 +210,7 @@ class FeatureCRF:
                                (g["trans"] / N + l2 * self.crf.trans).ravel()])
         return loss, grad
 
-    def fit(self, X, y, mask=None, l2: float = 1e-2, max_iter: int = 200, gtol: float = 1e-6):
+    def fit(self, X, y, mask=None, l2: float = 1e-2, max_iter: int = 100, gtol: float = 1e-5):
         """L-BFGS from zeros; returns the :class:`~dlproof.optim.minimize.MinimizeResult`."""
         X = np.asarray(X, dtype=np.float64)
         res = lbfgs(lambda th: self.objective(th, X, y, mask, l2), None, np.zeros_like(self._pack()),

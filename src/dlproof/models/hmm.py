@@ -31,9 +31,18 @@ decreases the log-likelihood. ``fit_supervised`` is maximum likelihood by counti
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import logsumexp
 
-__all__ = ["CategoricalHMM"]
+__all__ = ["CategoricalHMM", "logsumexp"]
+
+
+def logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
+    """log sum_axis exp(a) = m + log sum exp(a - m), m = max over the axis (0 where the max is
+    -inf, so an all -inf slice gives -inf without NaN). A lean replacement for scipy's version,
+    whose per-call overhead dominates the short recursions here."""
+    m = np.max(a, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(divide="ignore"):
+        return np.squeeze(m, axis) + np.log(np.sum(np.exp(a - m), axis=axis))
 
 
 def _log(p: np.ndarray) -> np.ndarray:
