@@ -271,6 +271,8 @@ def test_errors_and_nonfinite_loss():
         ae.encode(np.zeros((3, 5)))
     with pytest.raises(ValueError, match="strictly in"):
         kl_sparsity(np.array([[0.0, 0.5]]))
+    with pytest.raises(ValueError, match=r"in \[0, 1\]"):
+        kl_sparsity(np.array([[1.5, 0.5], [0.2, 0.5]]))
     with pytest.raises(ValueError, match="mu and logvar"):
         gaussian_kl(np.zeros((2, 3)), np.zeros((2, 2)))
     with pytest.raises(FloatingPointError, match="epoch 0"):

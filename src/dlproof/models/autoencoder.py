@@ -130,16 +130,19 @@ def l1_sparsity(h) -> Tensor:
     return h.abs().sum(dim=1).mean()
 
 
-def _check_probabilities(H: np.ndarray, op: str) -> None:
+def _check_probabilities(H: np.ndarray, rho_hat: np.ndarray, op: str) -> None:
     if H.ndim != 2:
         raise ValueError(f"{op}: codes must be (N, k), got shape {H.shape}")
-    if np.any(H <= 0) or np.any(H >= 1):
-        raise ValueError(f"{op}: codes must lie strictly in (0, 1) (sigmoid units), got range "
+    if np.any(H < 0) or np.any(H > 1):
+        raise ValueError(f"{op}: codes must lie in [0, 1] (sigmoid units), got range "
                          f"[{H.min():.3g}, {H.max():.3g}]")
+    if np.any(rho_hat <= 0) or np.any(rho_hat >= 1):
+        raise ValueError(f"{op}: every unit's mean activation must lie strictly in (0, 1), got range "
+                         f"[{rho_hat.min():.3g}, {rho_hat.max():.3g}]")
 
 
 class KLSparsity(Function):
-    """sum_j KL(Bernoulli(rho) || Bernoulli(rho^_j)) with rho^_j = (1/N) sum_n H_nj, H (N, k) in (0, 1).
+    """sum_j KL(Bernoulli(rho) || Bernoulli(rho^_j)) with rho^_j = (1/N) sum_n H_nj, H (N, k) in [0, 1].
 
         out = sum_j [ rho log(rho / rho^_j) + (1 - rho) log((1 - rho) / (1 - rho^_j)) ]
         d out / d H_nj = (1/N) [ -rho / rho^_j + (1 - rho) / (1 - rho^_j) ]
@@ -150,10 +153,10 @@ class KLSparsity(Function):
 
     @staticmethod
     def forward(ctx, H, rho=0.05):
-        _check_probabilities(H, "KLSparsity")
         if not 0 < rho < 1:
             raise ValueError(f"KLSparsity: rho must lie in (0, 1), got {rho}")
         rho_hat = H.mean(axis=0)
+        _check_probabilities(H, rho_hat, "KLSparsity")
         ctx.rho, ctx.rho_hat, ctx.N = rho, rho_hat, H.shape[0]
         out = np.sum(rho * np.log(rho / rho_hat) + (1 - rho) * np.log((1 - rho) / (1 - rho_hat)))
         return np.asarray(out, H.dtype)
@@ -167,7 +170,8 @@ class KLSparsity(Function):
 
 
 def kl_sparsity(h, rho: float = 0.05) -> Tensor:
-    """:class:`KLSparsity` applied to codes h (N, k) in (0, 1): a scalar Tensor."""
+    """:class:`KLSparsity` applied to codes h (N, k) in [0, 1] (every column's mean strictly inside):
+    a scalar Tensor."""
     return KLSparsity.apply(as_tensor(h), rho)
 
 
