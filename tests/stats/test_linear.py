@@ -3,7 +3,16 @@
 import numpy as np
 import pytest
 
-from dlproof.stats.linear import lasso, polynomial_features, ridge, ridge_shrinkage, soft_threshold
+from dlproof.stats.linear import (
+    design_with_spectrum,
+    early_stopping_shrinkage,
+    gradient_descent_least_squares,
+    lasso,
+    polynomial_features,
+    ridge,
+    ridge_shrinkage,
+    soft_threshold,
+)
 
 
 def _data(n, d, seed=0):
@@ -86,3 +95,35 @@ def test_bad_input():
         lasso(np.zeros((3, 2)), np.ones(3), 0.1)
     with pytest.raises(ValueError, match="polynomial_features"):
         polynomial_features(np.ones((2, 2)), 3)
+
+
+def test_design_with_spectrum_gram_matrix():
+    lam = np.array([50.0, 3.0, 0.2, 0.0])
+    X, V = design_with_spectrum(np.random.default_rng(1), 30, lam)
+    assert np.abs(X.T @ X - V @ np.diag(lam) @ V.T).max() < 1e-12
+    assert np.abs(V.T @ V - np.eye(4)).max() < 1e-12
+    with pytest.raises(ValueError, match="design_with_spectrum"):
+        design_with_spectrum(np.random.default_rng(0), 3, lam)
+
+
+def test_gradient_descent_matches_early_stopping_formula():
+    lam = np.array([10.0, 1.0, 0.1])
+    rng = np.random.default_rng(2)
+    X, V = design_with_spectrum(rng, 20, lam)
+    w_star = V @ np.array([1.0, -2.0, 1.5])
+    y = X @ w_star
+    lr, steps = 0.05, 37
+    w = gradient_descent_least_squares(X, y, lr, steps)
+    assert np.abs((V.T @ w) / (V.T @ w_star) - early_stopping_shrinkage(lam, lr, steps)).max() < 1e-12
+    # negative control: the ridge factor at alpha = 1/(lr steps) is only an approximation
+    assert np.abs((V.T @ w) / (V.T @ w_star) - ridge_shrinkage(lam, 1 / (lr * steps))).max() > 1e-2
+
+
+def test_gradient_descent_from_zero_reaches_min_norm_solution():
+    X, y = _data(10, 30, seed=3)
+    lr = 1.0 / np.linalg.eigvalsh(X @ X.T).max()
+    w = gradient_descent_least_squares(X, y, lr, 5000)
+    assert np.abs(w - np.linalg.pinv(X) @ y).max() < 1e-8
+    # started elsewhere it converges to a different interpolating solution (not the minimum norm one)
+    w_off = gradient_descent_least_squares(X, y, lr, 5000, w0=np.ones(30))
+    assert np.abs(X @ w_off - y).max() < 1e-8 and np.linalg.norm(w_off) > np.linalg.norm(w) + 0.1

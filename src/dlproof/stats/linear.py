@@ -10,6 +10,11 @@ Conventions (the same as scikit-learn, so its estimators are exact test oracles)
   a factor 1/2, like ``sklearn.linear_model.Lasso(fit_intercept=False)``) by cyclic coordinate
   descent with soft-thresholding.
 * ``polynomial_features(x, degree)``: the Vandermonde matrix [1, x, x^2, ..., x^degree].
+* ``design_with_spectrum(rng, n, eigenvalues)``: a design X whose Gram matrix X^T X has the given
+  eigenvalues, so the Hessian of the summed squared error is known exactly.
+* ``early_stopping_shrinkage(eigenvalues, lr, steps)``: 1 - (1 - lr lambda_i)^steps, the factor by
+  which gradient descent from w = 0 has moved each eigen-component towards the optimum.
+* ``gradient_descent_least_squares(X, y, lr, steps)``: plain GD on 1/2 ||X w - y||^2 from w = 0.
 
 Shapes: X (n, d), y (n,), returned weights (d,).
 """
@@ -18,7 +23,16 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ridge", "lasso", "soft_threshold", "polynomial_features", "ridge_shrinkage"]
+__all__ = [
+    "ridge",
+    "lasso",
+    "soft_threshold",
+    "polynomial_features",
+    "ridge_shrinkage",
+    "design_with_spectrum",
+    "early_stopping_shrinkage",
+    "gradient_descent_least_squares",
+]
 
 
 def _check(X, y, op):
@@ -95,3 +109,34 @@ def polynomial_features(x, degree: int) -> np.ndarray:
     if x.ndim != 1 or degree < 0:
         raise ValueError(f"polynomial_features: need x (n,) and degree >= 0, got {x.shape}, {degree}")
     return x[:, None] ** np.arange(degree + 1)[None, :]
+
+
+def design_with_spectrum(rng: np.random.Generator, n: int, eigenvalues) -> tuple[np.ndarray, np.ndarray]:
+    """X = U diag(sqrt(lambda)) V^T with U (n, d) orthonormal columns and V (d, d) orthogonal, both
+    random; then X^T X = V diag(lambda) V^T exactly. Returns X (n, d) and V (columns = eigenvectors)."""
+    lam = np.asarray(eigenvalues, np.float64)
+    if lam.ndim != 1 or n < lam.size or np.any(lam < 0):
+        raise ValueError(f"design_with_spectrum: need n >= d and eigenvalues >= 0, got n={n}, {lam}")
+    d = lam.size
+    U, _ = np.linalg.qr(rng.standard_normal((n, d)))
+    V, _ = np.linalg.qr(rng.standard_normal((d, d)))
+    return (U * np.sqrt(lam)) @ V.T, V
+
+
+def early_stopping_shrinkage(eigenvalues, lr: float, steps: int) -> np.ndarray:
+    """1 - (1 - lr lambda_i)^steps: gradient descent with step ``lr`` on a quadratic with Hessian
+    eigenvalues lambda_i, started at 0, has after ``steps`` steps the fraction of the optimum's
+    component along eigenvector i (Goodfellow §7.8). Compare ``ridge_shrinkage(lam, 1/(lr steps))``."""
+    lam = np.asarray(eigenvalues, np.float64)
+    return 1.0 - (1.0 - lr * lam) ** steps
+
+
+def gradient_descent_least_squares(X, y, lr: float, steps: int, w0=None) -> np.ndarray:
+    """``steps`` iterations of w <- w - lr X^T (X w - y) (the gradient of 1/2 ||X w - y||^2) from
+    ``w0`` (default 0); shape (d,). From 0 every iterate lies in the row space of X, so when X^T X is
+    singular the limit (lr < 2 / lambda_max) is the minimum-norm solution X^+ y."""
+    X, y = _check(X, y, "gradient_descent_least_squares")
+    w = np.zeros(X.shape[1]) if w0 is None else np.asarray(w0, np.float64).copy()
+    for _ in range(steps):  # loop over iterations
+        w -= lr * (X.T @ (X @ w - y))  # gradient of 1/2 ||Xw - y||^2 is X^T (Xw - y)
+    return w
