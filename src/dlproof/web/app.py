@@ -15,6 +15,7 @@ Routes
 ``GET /static/{file}``                     our CSS/JS
 ``GET /mathjax/{path}``                    MathJax 3 from the installed ``mathjax`` package
 ``GET /figures/{path}``                    figures of runs, only from the store's figures dir
+``GET /evidence/{path}``                   figures of the evidence snapshot shipped with dlproof
 ``GET /healthz``                           "ok"
 =========================================  =====================================================
 
@@ -103,6 +104,9 @@ class Urls:
 
     def figure(self, rel: str) -> str:
         return "/figures/" + quote(rel)
+
+    def evidence(self, rel: str) -> str:
+        return "/evidence/" + quote(rel)
 
     def search(self) -> str:
         return "/search"
@@ -351,6 +355,13 @@ def create_app(questions: list[Question] | None = None, *, figures_root: Path | 
         if path is not None and path.suffix.lower() not in (".png", ".svg"):
             path = None
         return send(path, "no-cache")
+
+    @app.get("/evidence/{sub:path}")
+    def evidence_file(sub: str):
+        path = safe_path(results.evidence_root(), sub)
+        if path is not None and path.suffix.lower() not in (".png", ".svg"):
+            path = None
+        return send(path, "public, max-age=3600")
 
     @app.get("/healthz")
     def healthz():
