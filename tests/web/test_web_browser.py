@@ -369,3 +369,44 @@ def test_static_export_shows_snapshot_evidence_over_file_url(page_factory, tmp_p
     wait_math(page)
     assert_evidence_shown(page, n_claims, n_figs)
     assert page.problems == []
+
+
+def test_editing_a_question_file_while_serving_changes_the_page_on_reload(test_experiment,
+                                                                        page_factory, tmp_path):
+    import os
+
+    import uvicorn
+    from weblib import write_bank
+
+    from dlproof.web.app import create_app
+
+    directory = write_bank(tmp_path / "questions")
+    app = create_app(questions_dir=directory, study_path=tmp_path / "study.sqlite3", fuzz=False)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    srv = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        while not srv.started:
+            time.sleep(0.02)
+        page = page_factory(PHONE)
+        page.goto(f"http://127.0.0.1:{sock.getsockname()[1]}/q/{ANSWERED}?lang=en")
+        assert "(test)" in page.locator("h1").inner_text()
+        path = directory / f"{ANSWERED}.md"
+        path.write_text(path.read_text("utf-8").replace("softmax (test)", "softmax (edited live)"),
+                        "utf-8")
+        st = path.stat()
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+        page.reload()
+        assert "(edited live)" in page.locator("h1").inner_text()
+        path.write_text(path.read_text("utf-8").replace("difficulty = 2", "difficulty = 9"), "utf-8")
+        page.reload()
+        assert page.locator("#content-error").is_visible()
+        assert f"{path}:" in page.locator("#content-error pre").inner_text()
+        no_horizontal_scroll(page)
+        shot(page, "content-error-phone")
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
