@@ -132,10 +132,15 @@ def show(
         others = [h.question.id for h in hits[1:]]
         if others:
             typer.echo(("其他匹配: " if lang is Lang.zh else "Other matches: ") + ", ".join(others))
-    from dlproof.handbook.claims import claim_status
+    from dlproof.handbook.claims import claim_status, evidence
     from dlproof.handbook.terminal import render
 
-    render(question, lang.value, claim_status(question) if question.answered else [], _console())
+    if not question.answered:
+        render(question, lang.value, [], _console())
+        return
+    ev = evidence(question)
+    statuses = claim_status(question, {e: (v.report if v else None) for e, v in ev.items()})
+    render(question, lang.value, statuses, _console(), evidence=ev)
 
 
 @app.command("search")
@@ -197,8 +202,9 @@ def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable 
     table.add_row("[bold]total[/bold]", *(f"[bold]{total[k]}[/bold]" for k in total))
     console = _console()
     console.print(table)
-    console.print("claims verified = answered, and the latest cached run of every experiment it "
-                  "lists has all claims holding (`dlproof check` measures them).")
+    console.print("claims verified = answered, and the latest result of every experiment it lists "
+                  "(your cached run, else the snapshot shipped with dlproof) has all claims "
+                  "holding (`dlproof check` measures them).")
 
 
 # Commands contributed by other layers: module path -> its register(app) function.

@@ -282,3 +282,131 @@ def test_search_from_the_box(server, page_factory):
     no_horizontal_scroll(page)
     shot(page, "search-phone")
     assert page.problems == []
+
+
+# ---- the evidence snapshot: measured values and figures on the first visit ----------------------
+
+EVIDENCE_QID = "softmax-derivative"
+
+
+@pytest.fixture(scope="module")
+def real_server(tmp_path_factory):
+    """The real question bank, served over a fresh, empty store (nothing run yet)."""
+    import uvicorn
+
+    from dlproof.web.app import create_app
+
+    study = tmp_path_factory.mktemp("web_real_study") / "study.sqlite3"
+    app = create_app(study_path=study, fuzz=False)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    srv = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not srv.started:
+        assert time.time() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+
+
+def assert_evidence_shown(page, expected_claims: int, expected_figures: int) -> None:
+    """Every claim row has a measured value and a verdict; every figure loaded; no "not run"."""
+    rows = page.locator("#experiments tr.claim")
+    assert rows.count() == expected_claims > 0
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        assert row.locator("td.num").inner_text().strip() not in ("", "—")
+        assert "✓" in row.locator("td.verdict").inner_text(), row.inner_text()
+    assert page.locator("#experiments .not-run").count() == 0
+    labels = page.locator("#experiments .evidence-label.snapshot")
+    assert labels.count() >= 1 and "measured on" in labels.first.inner_text()
+    imgs = page.locator("#experiments figure.fig img")
+    assert imgs.count() == expected_figures > 0
+    for i in range(imgs.count()):
+        imgs.nth(i).scroll_into_view_if_needed()
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0",
+                               arg=imgs.nth(i).element_handle(), timeout=10_000)
+
+
+def _expected_evidence():
+    from dlproof.experiments import snapshot
+    from dlproof.handbook.loader import load_one
+
+    q = load_one(EVIDENCE_QID)
+    entries = [snapshot.load().get(e) for e in q.experiments]
+    assert all(entries), "the question's experiments have no snapshot entry"
+    return (sum(len(e.report.claims) for e in entries),
+            sum(len(e.report.figures) for e in entries))
+
+
+def test_question_page_shows_snapshot_evidence_without_running(real_server, page_factory):
+    n_claims, n_figs = _expected_evidence()
+    page = page_factory()
+    page.goto(f"{real_server}/q/{EVIDENCE_QID}?lang=en")
+    wait_math(page)
+    assert_evidence_shown(page, n_claims, n_figs)
+    shot(page, "evidence-question-desktop")
+    phone = page_factory(PHONE)
+    phone.goto(f"{real_server}/q/{EVIDENCE_QID}?lang=zh")
+    assert "测于" in phone.locator("#experiments .evidence-label").first.inner_text()
+    no_horizontal_scroll(phone)
+    assert page.problems == [] and phone.problems == []
+
+
+def test_static_export_shows_snapshot_evidence_over_file_url(page_factory, tmp_path):
+    from dlproof.handbook.loader import all_questions
+    from dlproof.study.export import export_html
+
+    n_claims, n_figs = _expected_evidence()
+    site = tmp_path / "site"
+    export_html(site, all_questions(), lang="en")
+    page = page_factory()
+    page.goto((site / "q" / f"{EVIDENCE_QID}.html").as_uri())
+    wait_math(page)
+    assert_evidence_shown(page, n_claims, n_figs)
+    assert page.problems == []
+
+
+def test_editing_a_question_file_while_serving_changes_the_page_on_reload(test_experiment,
+                                                                        page_factory, tmp_path):
+    import os
+
+    import uvicorn
+    from weblib import write_bank
+
+    from dlproof.web.app import create_app
+
+    directory = write_bank(tmp_path / "questions")
+    app = create_app(questions_dir=directory, study_path=tmp_path / "study.sqlite3", fuzz=False)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    srv = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        while not srv.started:
+            time.sleep(0.02)
+        page = page_factory(PHONE)
+        page.goto(f"http://127.0.0.1:{sock.getsockname()[1]}/q/{ANSWERED}?lang=en")
+        assert "(test)" in page.locator("h1").inner_text()
+        path = directory / f"{ANSWERED}.md"
+        path.write_text(path.read_text("utf-8").replace("softmax (test)", "softmax (edited live)"),
+                        "utf-8")
+        st = path.stat()
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+        page.reload()
+        assert "(edited live)" in page.locator("h1").inner_text()
+        path.write_text(path.read_text("utf-8").replace("difficulty = 2", "difficulty = 9"), "utf-8")
+        page.reload()
+        assert page.locator("#content-error").is_visible()
+        assert f"{path}:" in page.locator("#content-error pre").inner_text()
+        no_horizontal_scroll(page)
+        shot(page, "content-error-phone")
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+        sock.close()

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from dlproof import store
 from dlproof.experiments.registry import Experiment, Report
+from dlproof.experiments.sources import source_version  # noqa: F401  (re-exported: the snapshot's key)
 
 DDL = """
 CREATE TABLE IF NOT EXISTS experiment_runs (

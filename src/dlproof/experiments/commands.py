@@ -10,6 +10,12 @@
     that name one of its questions), prints every claim with its measured value and verdict, and
     exits 1 when any claim fails or any experiment raised (the others still run).
 
+``dlproof check --full --snapshot [--all] [--jobs N] [--seeds 0-9] [--sweep-modes smoke,full]``
+    (re)writes the evidence snapshot shipped with the package (only from a source checkout):
+    the experiments without an entry or whose code changed, in full mode with seed 0, N worker
+    processes; see :mod:`dlproof.experiments.snapshot_build`. Exit 1 when an experiment raised or
+    a claim does not hold.
+
 NumPy, matplotlib and the experiments are imported inside the command bodies, so that
 ``dlproof --help`` stays fast.
 """
@@ -142,15 +148,33 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="print JSON instead of tables"),
         no_cache: bool = typer.Option(False, "--no-cache", help="rerun even if cached"),
         lang: str = typer.Option("en", "--lang", help=LANG_HELP),
+        snapshot: bool = typer.Option(False, "--snapshot", help="rewrite the evidence snapshot "
+                                      "shipped with the package (with --full; source checkout)"),
+        rerun_all: bool = typer.Option(False, "--all", help="with --snapshot: remeasure every "
+                                       "experiment, not only the missing or changed ones"),
+        jobs: int = typer.Option(1, "--jobs", min=1, max=64,
+                                 help="with --snapshot: worker processes"),
+        seeds: str | None = typer.Option(None, "--seeds", help="with --snapshot: also sweep "
+                                         "these seeds, e.g. 0-9"),
+        sweep_modes: str = typer.Option("smoke", "--sweep-modes",
+                                        help="with --seeds: modes to sweep, e.g. smoke,full"),
     ) -> None:
         """Run every experiment and report which claims hold."""
         from rich.console import Console
 
+        lang = _lang(lang)
+        console = Console()
+        if snapshot:
+            _write_snapshot(console, full=full, seed=seed, topic=topic, rerun_all=rerun_all,
+                            jobs=jobs, seeds=seeds, sweep_modes=sweep_modes)
+            return
+        if rerun_all or seeds is not None or jobs != 1:
+            console.print("[red]error:[/red] --all, --jobs and --seeds go with --snapshot")
+            raise typer.Exit(2)
+
         from dlproof.experiments import runner
         from dlproof.experiments.registry import ExperimentError, RunConfig, load_all
 
-        lang = _lang(lang)
-        console = Console()
         try:
             config = RunConfig(mode="full" if full else "smoke", seed=seed)
         except ExperimentError as exc:
@@ -192,3 +216,33 @@ def register(app: typer.Typer) -> None:
                           f"{n_failed} failed, {n_errors} errors[/{style}]")
         if not ok:
             raise typer.Exit(1)
+
+
+def _write_snapshot(console, *, full: bool, seed: int, topic: str | None, rerun_all: bool,
+                    jobs: int, seeds: str | None, sweep_modes: str) -> None:
+    """``dlproof check --full --snapshot``: see :mod:`dlproof.experiments.snapshot_build`."""
+    from dlproof.experiments import snapshot_build as sb
+
+    if not full or seed != 0:
+        console.print("[red]error:[/red] the snapshot is measured in full mode with seed 0: "
+                      "use `dlproof check --full --snapshot` (--seeds adds a sweep)")
+        raise typer.Exit(2)
+    try:
+        seed_list = sb.parse_seeds(seeds) if seeds is not None else None
+        modes = tuple(m.strip() for m in sweep_modes.split(",") if m.strip())
+        ids = _experiments_of_topic(topic) if topic else None
+        res = sb.build(ids, rerun_all=rerun_all, jobs=jobs, seeds=seed_list, sweep_modes=modes,
+                       log=lambda line: console.print(line, highlight=False))
+    except sb.SnapshotError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    size = sb.evidence_size(res.directory)
+    console.print(f"snapshot: {len(res.rerun)} measured, {len(res.kept)} kept, "
+                  f"{len(res.dropped)} dropped; {size / 1e6:.1f} MB in {res.directory}; "
+                  f"{res.wall_s:.0f} s")
+    for eid, err in res.errors.items():
+        console.print(f"[red]ERROR[/red] {eid}: {err} (its old entry, if any, is kept)")
+    for eid, bad in res.failing.items():
+        console.print(f"[red]FAIL[/red] {eid}: {', '.join(bad)}")
+    if not res.ok:
+        raise typer.Exit(1)

@@ -1,8 +1,10 @@
-"""Look up the latest measured claims for questions, from the experiment run cache.
+"""Look up the latest measured claims for questions: the user's own run, else the shipped snapshot.
 
 Kept apart from the renderers so the terminal, the web page and the status report agree on what
-"verified" means: a question's claims are verified when every experiment it lists has a cached run
-(any mode) in which every claim holds and no measurement was NaN/inf.
+"verified" means: a question's claims are verified when every experiment it lists has a result
+(the user's latest cached run in any mode, else the evidence snapshot shipped with the package,
+see :func:`dlproof.experiments.snapshot.evidence`) in which every claim holds and no measurement
+was NaN/inf.
 """
 
 from __future__ import annotations
@@ -23,13 +25,19 @@ class ClaimStatus:
     zh: str = ""
 
 
-def latest_reports(question: Question) -> dict:
-    """experiment id -> latest cached Report (or None) for each experiment of the question."""
+def evidence(question: Question) -> dict:
+    """experiment id -> :class:`~dlproof.experiments.snapshot.Evidence` (or None) for each
+    experiment of the question: the user's latest run, else the snapshot entry."""
     if not question.experiments:
         return {}
-    from dlproof.experiments.cache import latest
+    from dlproof.experiments import snapshot
 
-    return {e: latest(e) for e in question.experiments}
+    return {e: snapshot.evidence(e) for e in question.experiments}
+
+
+def latest_reports(question: Question) -> dict:
+    """experiment id -> the Report of :func:`evidence` (or None) for each experiment."""
+    return {e: (ev.report if ev else None) for e, ev in evidence(question).items()}
 
 
 def claim_status(question: Question, reports: dict | None = None) -> list[ClaimStatus]:
@@ -57,6 +65,6 @@ def _status(exp_id, claim_id, claim) -> ClaimStatus:
 
 
 def verified(question: Question, reports: dict | None = None) -> bool:
-    """True when every listed experiment has a cached run whose claims all hold."""
+    """True when every listed experiment has a result (run or snapshot) whose claims all hold."""
     reports = latest_reports(question) if reports is None else reports
     return bool(reports) and all(r is not None and r.all_hold for r in reports.values())

@@ -46,7 +46,11 @@ def answer_markdown(question: Question, lang: str, statuses: list[ClaimStatus]) 
     return _INLINE_RE.sub(lambda m: _code_span(m.group(1)), body)
 
 
-def render(question: Question, lang: str, statuses: list[ClaimStatus], console) -> None:
+def render(question: Question, lang: str, statuses: list[ClaimStatus], console,
+           evidence: dict | None = None) -> None:
+    """Print the question, its answer and the claims table. ``evidence`` (experiment id ->
+    :class:`~dlproof.experiments.snapshot.Evidence`) adds where each result comes from (your run
+    or the shipped snapshot, and the code it was measured with), seed sweeps and figure files."""
     from rich.markdown import Markdown
     from rich.panel import Panel
     from rich.table import Table
@@ -91,9 +95,24 @@ def render(question: Question, lang: str, statuses: list[ClaimStatus], console) 
             verdict = "[green]成立[/green]" if zh else "[green]holds[/green]"
             if not s.holds:
                 verdict = "[red]不成立[/red]" if zh else "[red]FAILS[/red]"
+            ev = (evidence or {}).get(s.experiment_id)
+            sweep = ev.sweep_text(s.claim_id, lang) if ev is not None else ""
+            if sweep:
+                verdict += f"\n[dim]{sweep}[/dim]"
             table.add_row(f"{s.experiment_id}/{s.claim_id}", s.zh if zh else s.en,
                           format_value(s.value), s.comparison, verdict)
         console.print(table)
+        for eid, ev in (evidence or {}).items():
+            if ev is None:
+                continue
+            style = "dim" if ev.current else "yellow"
+            console.print(f"[bold]{eid}[/bold]: [{style}]{ev.label(lang)}[/{style}]",
+                          highlight=False)
+            for f in ev.report.figures:
+                path = f.paths.get("svg") or f.paths.get("png")
+                if path:
+                    console.print(f"  {'图' if zh else 'figure'} {f.name}: {path}", style="dim",
+                                  highlight=False)
         if any(s.holds is None for s in statuses):
             hint = "运行 `dlproof run %s` 来测量。" if zh else "Run `dlproof run %s` to measure."
             console.print(hint % " / ".join(question.experiments))

@@ -10,9 +10,10 @@ Anki
 
 Static site
     ``index.html``, ``q/ID.html`` per question, ``topics/TOPIC.html`` per topic, our CSS/JS, the
-    figures of the latest runs and just one MathJax file (``es5/tex-svg-full.js``: TeX input with all
-    extensions, SVG output, no fonts to load) copied from the installed ``mathjax`` package. All
-    links are relative, so it opens from ``file://`` with no network.
+    figures of the latest runs (the user's, else the evidence snapshot's, under ``evidence/``)
+    and just one MathJax file (``es5/tex-svg-full.js``: TeX input with all extensions, SVG output,
+    no fonts to load) copied from the installed ``mathjax`` package. All links are relative, so
+    it opens from ``file://`` with no network.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def export_anki(out: Path, questions: list[Question], langs=LANGS) -> ExportSumm
         answer = views.rendered_answer(q)
         figs = []
         for eid, f in _figures_for(q):
-            png = f.get("png_abs")
+            png = f.get("png_abs") or f.get("svg_abs")  # the snapshot ships SVG only
             if not png:
                 continue
             name = f"dlproof-{eid}-{Path(png).name}"
@@ -156,6 +157,9 @@ class StaticUrls:
     def figure(self, rel: str) -> str:
         return f"{self.up}figures/{rel}"
 
+    def evidence(self, rel: str) -> str:
+        return f"{self.up}evidence/{rel}"
+
     def search(self) -> str:  # not in the static site
         return self.index()
 
@@ -194,7 +198,7 @@ def export_html(out_dir: Path, questions: list[Question], lang: str = "zh") -> E
             for f in e.figures:
                 for kind in ("svg", "png"):
                     if f.get(kind):
-                        dst = out / "figures" / f[kind]
+                        dst = out / f.get("where", "figures") / f[kind]
                         dst.parent.mkdir(parents=True, exist_ok=True)
                         shutil.copyfile(f[kind + "_abs"], dst)
         status = views.question_status(q, registered, {e.id: e.report for e in exps})

@@ -15,6 +15,7 @@ Routes
 ``GET /static/{file}``                     our CSS/JS
 ``GET /mathjax/{path}``                    MathJax 3 from the installed ``mathjax`` package
 ``GET /figures/{path}``                    figures of runs, only from the store's figures dir
+``GET /evidence/{path}``                   figures of the evidence snapshot shipped with dlproof
 ``GET /healthz``                           "ok"
 =========================================  =====================================================
 
@@ -104,6 +105,9 @@ class Urls:
     def figure(self, rel: str) -> str:
         return "/figures/" + quote(rel)
 
+    def evidence(self, rel: str) -> str:
+        return "/evidence/" + quote(rel)
+
     def search(self) -> str:
         return "/search"
 
@@ -139,38 +143,36 @@ def _hostname(netloc: str) -> str:
 
 def create_app(questions: list[Question] | None = None, *, figures_root: Path | None = None,
                runner=None, study_path: Path | None = None, fuzz: bool = True,
-               allowed_hosts: frozenset[str] | set[str] | None = LOCAL_HOSTS) -> FastAPI:
-    """Build the app. Tests inject ``questions`` (default: the packaged bank), a ``runner``
-    (default: :func:`dlproof.web.results.run`) and a study DB path (default: the store's).
+               allowed_hosts: frozenset[str] | set[str] | None = LOCAL_HOSTS,
+               questions_dir: Path | None = None) -> FastAPI:
+    """Build the app. Tests inject ``questions`` (a fixed list; default: the packaged bank,
+    or the files of ``questions_dir``, reloaded when they change: :mod:`dlproof.web.bank`), a
+    ``runner`` (default: :func:`dlproof.web.results.run`) and a study DB path (default: the store's).
 
     ``allowed_hosts``: the Host header names accepted (DNS-rebinding guard); None accepts any,
     which ``dlproof serve --host`` uses when bound to a non-local interface. POSTs (runs,
     reviews) are refused when the browser says they come from another site.
     """
-    from dlproof.handbook.loader import all_questions
     from dlproof.store import figures_dir
+    from dlproof.web.bank import Bank
 
-    qs = list(questions) if questions is not None else all_questions()
-    by_id = {q.id: q for q in qs}
+    bank = Bank(questions, directory=questions_dir, check_seed=questions_dir is None)
     env = make_env()
     urls = Urls()
     jobs = JobManager(runner or results.run)
-    from dlproof.handbook.search import SearchIndex
-
-    index = SearchIndex(qs)
 
     def fig_root() -> Path:
         return (figures_root or figures_dir()).resolve()
 
     app = FastAPI(title="dlproof", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.jobs = jobs
-    app.state.questions = qs
+    app.state.bank = bank
 
     def page(request: Request, template: str, http_status: int = 200, lang: str | None = None,
              **ctx) -> HTMLResponse:
         lang = _lang(request, lang)
         html = env.get_template(template).render(lang=lang, urls=urls, request_path=request.url.path,
-                                                 **ctx)
+                                                 content_error=bank.state().error, **ctx)
         return HTMLResponse(html, status_code=http_status)
 
     def error_page(request: Request, status: int, title: str, detail: str = "",
@@ -216,12 +218,14 @@ def create_app(questions: list[Question] | None = None, *, figures_root: Path | 
     # ---- pages ------------------------------------------------------------------------------
     @app.get("/", response_class=HTMLResponse)
     def index_page(request: Request, lang: Literal["zh", "en"] | None = None):
-        topics, cov, statuses = views.index_data(qs)
+        topics, cov, statuses = views.index_data(bank.state().questions)
         return page(request, "index.html", lang=lang, topics=topics, coverage=cov,
                     statuses=statuses)
 
     @app.get("/q/{qid}", response_class=HTMLResponse)
     def question_page(request: Request, qid: str, lang: Literal["zh", "en"] | None = None):
+        b = bank.state()
+        qs, by_id = b.questions, b.by_id
         q = by_id.get(qid)
         if q is None:
             return error_page(request, 404, "Unknown question / 没有这道题",
@@ -237,7 +241,7 @@ def create_app(questions: list[Question] | None = None, *, figures_root: Path | 
     @app.get("/search", response_class=HTMLResponse)
     def search_page(request: Request, q: str = Query("", max_length=MAX_QUERY),
                     limit: int = Query(20, ge=1, le=100)):
-        hits = index.search(q, limit) if q.strip() else []
+        hits = bank.state().index.search(q, limit) if q.strip() else []
         return page(request, "search.html", query=q, hits=hits)
 
     @app.get("/quiz", response_class=HTMLResponse)
@@ -246,6 +250,7 @@ def create_app(questions: list[Question] | None = None, *, figures_root: Path | 
         if topic and topic not in TOPICS:
             return error_page(request, 404, "Unknown topic / 没有这个主题", topic[:64])
         qlang = _lang(request, lang)
+        qs = bank.state().questions
         with study() as st:
             queue = st.queue(qs, qlang, topic=topic or None, limit=1)
             counts = st.counts(qs, qlang, topic=topic or None)
@@ -263,7 +268,7 @@ def create_app(questions: list[Question] | None = None, *, figures_root: Path | 
 
         try:
             qid, card_lang = parse_card_id(cid)
-            if qid not in by_id:
+            if qid not in bank.state().by_id:
                 raise StudyError(f"unknown question {qid!r}")
             if topic and topic not in TOPICS:
                 raise StudyError(f"unknown topic {topic!r}")
@@ -284,6 +289,7 @@ def create_app(questions: list[Question] | None = None, *, figures_root: Path | 
                  topic: str = Query("", max_length=64)):
         if topic and topic not in TOPICS:
             return error_page(request, 404, "unknown topic", topic[:64])
+        qs = bank.state().questions
         with study() as st:
             queue = st.queue(qs, lang, topic=topic or None, limit=1)
             c = st.counts(qs, lang, topic=topic or None)
@@ -351,6 +357,13 @@ def create_app(questions: list[Question] | None = None, *, figures_root: Path | 
         if path is not None and path.suffix.lower() not in (".png", ".svg"):
             path = None
         return send(path, "no-cache")
+
+    @app.get("/evidence/{sub:path}")
+    def evidence_file(sub: str):
+        path = safe_path(results.evidence_root(), sub)
+        if path is not None and path.suffix.lower() not in (".png", ".svg"):
+            path = None
+        return send(path, "public, max-age=3600")
 
     @app.get("/healthz")
     def healthz():

@@ -1,9 +1,10 @@
 """Experiment results for the pages and exports: latest runs, claim statuses, running.
 
 Runs go through :func:`dlproof.experiments.runner.run` (figures saved, report stored in the run
-cache) and latest results come from :func:`dlproof.experiments.cache.latest`. Where those modules
-are not installed yet, runs fall back to :func:`dlproof.experiments.registry.run_experiment` with the
-reports kept in this process only (no figures).
+cache). What a page shows for an experiment is :func:`evidence`: the user's latest cached run, else
+the evidence snapshot shipped with the package (:func:`dlproof.experiments.snapshot.evidence`),
+with a label saying which. Where the runner is not installed, runs fall back to
+:func:`dlproof.experiments.registry.run_experiment` with the reports kept in this process only.
 
 Only ids in the registry are ever run; nothing is imported by a name taken from a request.
 """
@@ -29,17 +30,30 @@ def registered() -> dict:
         return dict(registry._REGISTRY)
 
 
-def latest(experiment_id: str) -> Report | None:
+def evidence(experiment_id: str):
+    """The :class:`~dlproof.experiments.snapshot.Evidence` a page shows (your run, else the
+    snapshot), or None when there is neither."""
+    from dlproof.experiments import snapshot
+
     try:
+        return snapshot.evidence(experiment_id)
+    except (OSError, ValueError, KeyError):  # an unreadable snapshot must not take pages down
+        import logging
+
+        logging.getLogger("dlproof.web").exception("cannot read the evidence snapshot")
         from dlproof.experiments import cache
-    except ImportError:
+
+        rec = cache.latest_record(experiment_id)
+        return None if rec is None else snapshot.Evidence(rec.report, "run", "", True)
+
+
+def latest(experiment_id: str) -> Report | None:
+    """The report of :func:`evidence` (or one run in this process without the runner)."""
+    ev = evidence(experiment_id)
+    if ev is None:
         with _LOCK:
             return _MEMORY.get(experiment_id)
-    report = cache.latest(experiment_id)
-    if report is None:
-        with _LOCK:
-            return _MEMORY.get(experiment_id)
-    return report
+    return ev.report
 
 
 def latest_reports(experiment_ids) -> dict[str, Report | None]:
@@ -71,13 +85,22 @@ def run(experiment_id: str, config: RunConfig, progress=None) -> Report:
     return report
 
 
-def figure_files(report: Report | None, root: Path) -> list[dict]:
-    """The report's figures that live inside ``root`` (the store's figures dir), as
-    dicts with the paths relative to ``root``; anything outside it is never served."""
+def evidence_root() -> Path:
+    """Where the snapshot's figures live (served under ``/evidence/``)."""
+    from dlproof.experiments import snapshot
+
+    return snapshot.default_dir().resolve()
+
+
+def figure_files(report: Report | None, root: Path, evidence: Path | None = None) -> list[dict]:
+    """The report's figures that live inside ``root`` (the store's figures dir) or inside
+    ``evidence`` (the snapshot's dir, default :func:`evidence_root`), as dicts with the paths
+    relative to that root and ``where`` = "figures" or "evidence"; anything outside both is never
+    served."""
     out = []
     if report is None:
         return out
-    root = root.resolve()
+    roots = (("figures", root.resolve()), ("evidence", (evidence or evidence_root()).resolve()))
     for f in report.figures:
         rel = {}
         for kind in ("svg", "png"):
@@ -88,9 +111,12 @@ def figure_files(report: Report | None, root: Path) -> list[dict]:
                 rp = Path(p).resolve()
             except OSError:
                 continue
-            if rp.is_file() and rp.is_relative_to(root):
-                rel[kind] = rp.relative_to(root).as_posix()
-                rel[kind + "_abs"] = str(rp)
+            for where, base in roots:
+                if rp.is_file() and rp.is_relative_to(base):
+                    rel[kind] = rp.relative_to(base).as_posix()
+                    rel[kind + "_abs"] = str(rp)
+                    rel["where"] = where
+                    break
         if rel:
             out.append({"name": f.name, "caption_en": f.caption_en, "caption_zh": f.caption_zh,
                         **rel})

@@ -47,6 +47,10 @@ class ExperimentView:
     report: object = None
     figures: list = field(default_factory=list)
     claims: list = field(default_factory=list)  # ClaimStatus-like dicts
+    source: str = ""  # "run" (the user's own), "snapshot" (shipped with dlproof) or "" (none)
+    current: bool = True  # False: a snapshot measured on an older version of the code
+    label_zh: str = ""
+    label_en: str = ""
 
 
 def _claims_module():
@@ -96,9 +100,13 @@ def experiment_views(q: Question, figures_root: Path) -> list[ExperimentView]:
     claims = _claims_module()
     for eid in q.experiments:
         exp = registered.get(eid)
-        report = results.latest(eid)
+        ev = results.evidence(eid)
+        report = ev.report if ev is not None else results.latest(eid)
         view = ExperimentView(eid, exp is not None, getattr(exp, "title_en", ""),
                               getattr(exp, "title_zh", ""), report)
+        if ev is not None:
+            view.source, view.current = ev.source, ev.current
+            view.label_zh, view.label_en = ev.label("zh"), ev.label("en")
         view.figures = results.figure_files(report, figures_root)
         if report is not None:
             cited = {c for e, c in q.cited_claims() if e == eid}
@@ -107,6 +115,8 @@ def experiment_views(q: Question, figures_root: Path) -> list[ExperimentView]:
                     "id": s.claim_id, "en": s.en, "zh": s.zh, "value": s.value,
                     "value_text": mdhtml.format_value(s.value), "comparison": s.comparison,
                     "holds": s.holds, "cited": s.claim_id in cited,
+                    "sweep_zh": ev.sweep_text(s.claim_id, "zh") if ev else "",
+                    "sweep_en": ev.sweep_text(s.claim_id, "en") if ev else "",
                 })
         out.append(view)
     return out
