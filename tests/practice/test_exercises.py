@@ -29,8 +29,12 @@ def write(tmp_path: Path, name: str, source: str) -> Path:
 
 
 def test_enough_exercises_and_every_one_has_a_solution_and_a_mistake():
-    assert len(EXERCISES) >= 5
+    from dlproof.handbook.loader import all_questions
+
+    ids = {q.id for q in all_questions()}
+    assert len(EXERCISES) >= 25
     for ex in EXERCISES.values():
+        assert ex.question in ids, f"{ex.id} points at {ex.question!r}, not a question of the handbook"
         solution_source(ex.id)
         assert ex.mistakes, f"{ex.id} names no classic mistake"
         assert "NotImplementedError" in ex.stub

@@ -106,6 +106,8 @@ def compare(got: Any, want: Any, rtol: float, atol: float) -> str:
     if np.allclose(g, w, rtol=rtol, atol=atol, equal_nan=True):
         return ""
     err = np.abs(g.astype(np.float64) - w.astype(np.float64))
+    if not np.isfinite(err).any():
+        return "the output is nan or inf where numbers are expected"
     return f"max abs error {float(np.nanmax(err)):.3g} (tolerance {atol:g} + {rtol:g}·|expected|)"
 
 
