@@ -141,6 +141,16 @@ def show(
     ev = evidence(question)
     statuses = claim_status(question, {e: (v.report if v else None) for e, v in ev.items()})
     render(question, lang.value, statuses, _console(), evidence=ev)
+    _show_exercises(question.id, lang)
+
+
+def _show_exercises(question_id: str, lang: Lang) -> None:
+    from dlproof.practice.exercise import for_question
+
+    for ex in for_question(question_id):
+        title = ex.title_zh if lang is Lang.zh else ex.title_en
+        label = "练习" if lang is Lang.zh else "Practice"
+        typer.echo(f"{label}: {title}: dlproof practice {ex.id}")
 
 
 @app.command("search")
@@ -212,6 +222,7 @@ EXTENSIONS = (
     "dlproof.experiments.commands",
     "dlproof.web.commands",
     "dlproof.study.commands",
+    "dlproof.practice.commands",
     "dlproof.bench_command",
 )
 

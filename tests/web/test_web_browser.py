@@ -410,3 +410,23 @@ def test_editing_a_question_file_while_serving_changes_the_page_on_reload(test_e
         srv.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+def test_practice_pages_in_the_browser(real_server, page_factory):
+    """The question page links its exercise; the exercise page shows the starting file and fits a
+    phone (the code scrolls inside its box)."""
+    page = page_factory()
+    page.goto(f"{real_server}/q/softmax-derivative?lang=en")
+    link = page.locator("#practice a[href='/practice/softmax-jacobian']")
+    assert link.count() == 1
+    link.click()
+    page.wait_for_selector("#starting-file")
+    assert "def softmax_jacobian" in page.locator("#starting-file").inner_text()
+    assert "Not graded yet." in page.locator("#last-grade").text_content()
+    shot(page, "practice-exercise-desktop")
+    phone = page_factory(PHONE)
+    for path in ("/practice", "/practice/rnn-bptt"):
+        phone.goto(f"{real_server}{path}?lang=zh")
+        no_horizontal_scroll(phone)
+    shot(phone, "practice-exercise-phone")
+    assert page.problems == [] and phone.problems == []

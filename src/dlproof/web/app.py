@@ -185,6 +185,10 @@ def create_app(questions: list[Question] | None = None, *, figures_root: Path | 
         return page(request, "error.html", http_status=status, status_code=status, title=title,
                     detail=detail, suggestions=suggest or [])
 
+    from dlproof.web import practice_pages
+
+    practice_pages.register(app, env, page, error_page, study_path)
+
     def study():
         from dlproof.study.store import StudyStore
 
