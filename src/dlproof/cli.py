@@ -145,7 +145,7 @@ def show(
 
 
 def _show_exercises(question_id: str, lang: Lang) -> None:
-    from dlproof.practice.exercise import for_question
+    from dlproof.practice.index import for_question  # reads sources: no NumPy import
 
     for ex in for_question(question_id):
         title = ex.title_zh if lang is Lang.zh else ex.title_en

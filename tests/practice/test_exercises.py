@@ -120,3 +120,10 @@ def test_finite_difference_references_agree_with_the_engine(seed):
     targets = rng.integers(0, 5, 3)
     (exact,) = vjp(lambda logits: F.cross_entropy(logits, targets), {"logits": z}, ["logits"], np.array(1.0))
     np.testing.assert_allclose(_ref_ce_grad(z, targets), exact, rtol=1e-7, atol=1e-9)
+
+
+def test_the_source_index_used_by_show_equals_the_registry():
+    from dlproof.practice.index import exercise_index
+
+    assert {(e.id, e.question, e.title_en, e.title_zh) for e in exercise_index()} == {
+        (e.id, e.question, e.title_en, e.title_zh) for e in EXERCISES.values()}
