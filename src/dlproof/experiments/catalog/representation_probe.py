@@ -155,6 +155,8 @@ def run(cfg: RunConfig, report) -> None:
     names = [n for n in reps if n in recon and n != "raw pixels (64)"]
     for i, n in enumerate(names):
         ax[1].plot(recon[n], acc[n][10], marker="os^vDP*"[i % 7], ls="none", label=n)
+    ax[1].plot(recon["PCA 32"], acc_white[10], marker="x", ms=9, ls="none", color="k",
+               label="PCA 32 whitened (same reconstruction)")
     ax[1].legend(fontsize=7)
     ax[1].set_xlabel("test reconstruction MSE")
     ax[1].set_ylabel("probe accuracy, 10 labels")
@@ -162,8 +164,9 @@ def run(cfg: RunConfig, report) -> None:
     ax[2].set_title("2-D autoencoder code of test digits (colour: label)")
     report.figure("representation-probe", fig,
                   en="Left: linear-probe accuracy against the number of labels. Middle: reconstruction error "
-                     "against probe accuracy with 10 labels (lower error is not a better probe). Right: the "
-                     "2-D code of test digits, coloured by the label it never saw.",
+                     "against probe accuracy with 10 labels (the same error, whitened, is a worse probe). "
+                     "Right: the 2-D code of test digits, coloured by the label it never saw.",
                   zh="左：线性探针准确率随标签数的变化。中：重构误差与 10 个标签时探针准确率的关系"
-                     "（误差更低不等于探针更好）。右：测试 digits 的二维编码，按训练中从未见过的标签着色。")
+                     "（同样的误差，白化后探针更差）。右：测试 digits 的二维编码，"
+                     "按训练中从未见过的标签着色。")
     report.progress(1.0, "done")
