@@ -65,7 +65,7 @@ def test_source_version_follows_imports_and_ignores_bookkeeping():
              for p in sources.dependency_closure(sources.package_root()
                                                  / "experiments/catalog/softmax_jacobian.py")}
     assert "experiments/catalog/softmax_jacobian.py" in files
-    assert "experiments/catalog/_common.py" in files  # imported by the experiment
+    assert "nn/functional.py" in files  # imported by the experiment
     assert "engine/ops/__init__.py" in files and "engine/__init__.py" in files
     assert "experiments/registry.py" in files and "experiments/figures.py" in files
     assert not files & sources.BOOKKEEPING

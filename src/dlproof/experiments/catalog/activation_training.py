@@ -16,18 +16,10 @@ from __future__ import annotations
 import numpy as np
 
 import dlproof
-from dlproof.experiments.catalog._common import (
-    ACTIVATIONS,
-    INIT_GAIN2,
-    accuracy,
-    cross_entropy,
-    digits,
-    flat,
-    init_mlp,
-    mlp_forward,
-    train,
-)
+from dlproof.data import digits
 from dlproof.experiments.registry import RunConfig, experiment
+from dlproof.models.mlp import ACTIVATIONS, INIT_GAIN2, accuracy, flat, init_mlp, mlp_forward, train
+from dlproof.nn.functional import cross_entropy
 
 TRAINED = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "silu")
 DEPTH, WIDTH = 10, 64

@@ -14,8 +14,8 @@ import numpy as np
 
 import dlproof
 from dlproof.engine import ops
-from dlproof.experiments.catalog._common import ACTIVATIONS
 from dlproof.experiments.registry import RunConfig, experiment
+from dlproof.models.mlp import ACTIVATIONS
 from dlproof.nn import functional as F
 
 SHOWN = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "gelu", "silu")
@@ -149,7 +149,7 @@ def run(cfg: RunConfig, report) -> None:
     report.progress(0.6, "softplus scale head")
 
     # Softplus as an output that must stay positive: heteroscedastic regression by Gaussian NLL.
-    from dlproof.experiments.catalog._common import init_mlp
+    from dlproof.models.mlp import init_mlp
     from dlproof.optim import Adam
 
     n = cfg.pick(400, 1000)

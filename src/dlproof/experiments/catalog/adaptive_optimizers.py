@@ -16,7 +16,9 @@ import time
 
 import numpy as np
 
-from dlproof.experiments.catalog._batch_b import digits, fig_ax, tensor
+from dlproof.data import digits
+from dlproof.engine import tensor
+from dlproof.experiments.figures import new_figure
 from dlproof.experiments.registry import Report, RunConfig, experiment
 
 
@@ -257,7 +259,7 @@ def run(cfg: RunConfig, report: Report) -> None:
         value=ratio_w, op="between", threshold=(0.8, 1.25), expression="shrink(σ = 0.01) / shrink(σ = 1), AdamW")
 
     # figures --------------------------------------------------------------------------------------------
-    fig, ax = fig_ax(3, 1, w=4.0, h=3.4)
+    fig, ax = new_figure(1, 3, size=(12, 3.4))
     ax[0].loglog(t, s_ada / lr, label="AdaGrad")
     ax[0].loglog(t, s_rms / lr, label="RMSProp (ρ = 0.99)")
     ax[0].loglog(t, s_adam / lr, label="Adam (bias-corrected)")

@@ -16,10 +16,11 @@ import time
 import numpy as np
 
 import dlproof
+from dlproof.data import digits
 from dlproof.engine import ops
-from dlproof.experiments.catalog._common import cross_entropy, digits
 from dlproof.experiments.registry import RunConfig, experiment
 from dlproof.nn import functional as F
+from dlproof.nn.functional import cross_entropy
 
 
 def init(sizes, rng):

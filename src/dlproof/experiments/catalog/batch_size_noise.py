@@ -17,7 +17,10 @@ import time
 
 import numpy as np
 
-from dlproof.experiments.catalog._batch_b import digits, fig_ax, loglog_slope, tensor
+from dlproof.data import digits
+from dlproof.engine import tensor
+from dlproof.experiments.figures import new_figure
+from dlproof.experiments.measure import loglog_slope
 from dlproof.experiments.registry import Report, RunConfig, experiment
 
 BATCHES = [1, 4, 16, 64, 256, 1024]
@@ -205,7 +208,7 @@ def run(cfg: RunConfig, report: Report) -> None:
     report.progress(0.9, "steps to target done")
 
     # figures -------------------------------------------------------------------------------------------
-    fig, ax = fig_ax(2, 2, w=4.3, h=3.3)
+    fig, ax = new_figure(2, 2, size=(8.6, 6.6))
     ax = ax.ravel()
     ax[0].loglog(BATCHES, var_b, "o-", label="measured")
     ax[0].loglog(BATCHES, tr_sigma / np.array(BATCHES), "k:", label="tr(Σ)/B")

@@ -13,7 +13,9 @@ import time
 
 import numpy as np
 
-from dlproof.experiments.catalog._batch_b import digits, fig_ax, tensor
+from dlproof.data import digits
+from dlproof.engine import tensor
+from dlproof.experiments.figures import new_figure
 from dlproof.experiments.registry import Report, RunConfig, experiment
 
 DEPTH, WIDTH = 10, 64
@@ -329,7 +331,7 @@ def run(cfg: RunConfig, report: Report) -> None:
         value=mism[2] / mism[64], op=">", threshold=2.0, expression="mismatch(bs 2) / mismatch(bs 64)")
 
     # figures ----------------------------------------------------------------------------------------
-    fig, ax = fig_ax(2, 1, w=4.6, h=3.4)
+    fig, ax = new_figure(1, 2, size=(9.2, 3.4))
     for name, _, _ in configs:
         vals = [min(final[(name, lr)], 10.0) for lr in lrs]
         ax[0].semilogx(lrs, vals, "o-", label=name)

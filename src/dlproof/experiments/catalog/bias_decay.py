@@ -17,7 +17,9 @@ import time
 
 import numpy as np
 
-from dlproof.experiments.catalog._batch_b import digits, fig_ax, tensor
+from dlproof.data import digits
+from dlproof.engine import tensor
+from dlproof.experiments.figures import new_figure
 from dlproof.experiments.registry import Report, RunConfig, experiment
 
 OFFSET = 50.0
@@ -194,7 +196,7 @@ def run(cfg: RunConfig, report: Report) -> None:
         value=abs(accs[False] - accs[True]), op="<", threshold=0.03, expression="|acc(w only) − acc(w + b)|")
 
     # figure
-    fig, ax = fig_ax(2, 1, w=4.4, h=3.3)
+    fig, ax = new_figure(1, 2, size=(8.8, 3.3))
     ax[0].loglog(lams, res[False][0], label="decay on weights only")
     ax[0].loglog(lams, res[True][0], label="decay on weights + bias")
     ax[0].set_xlabel("λ")

@@ -17,15 +17,12 @@ import time
 
 import numpy as np
 
-from dlproof.experiments.catalog._batch_b import (
-    MLP,
-    cross_entropy,
-    digits,
-    fig_ax,
-    init_weights,
-    tensor,
-)
+from dlproof.data import digits
+from dlproof.engine import tensor
+from dlproof.experiments.figures import new_figure
 from dlproof.experiments.registry import Report, RunConfig, experiment
+from dlproof.models.mlp import MLP, init_weights
+from dlproof.nn.functional import cross_entropy
 from dlproof.optim import SGD
 
 
@@ -222,7 +219,7 @@ def run(cfg: RunConfig, report: Report) -> None:
     # figures ---------------------------------------------------------------------------------
     zz = np.linspace(-10, 10, 401)
     s = 1 / (1 + np.exp(-zz))
-    fig, ax = fig_ax(3, 1, w=4.0, h=3.2)
+    fig, ax = new_figure(1, 3, size=(12, 3.2))
     ax[0].semilogy(zz, np.abs(s - 1), label="CE: |σ − y|")
     ax[0].semilogy(zz, np.abs(2 * (s - 1) * s * (1 - s)), label="MSE: |2(σ − y)σ'|")
     ax[0].set_xlabel("z (target y = 1)")
@@ -252,7 +249,7 @@ def run(cfg: RunConfig, report: Report) -> None:
         zh="(a) 目标为 1 的 sigmoid 单元的 |∂L/∂z|：输出错误时交叉熵梯度保持在 1 附近；MSE 的梯度随 σ' → 0 "
            "而消失。(b) 从 z = −8 出发的梯度下降：交叉熵几步就脱离，MSE 爬得极慢。(c) softmax 错误类别 "
            "logit 领先时，MSE 梯度按 exp(−margin) 衰减。")
-    fig2, ax2 = fig_ax(2, 1, w=4.3, h=3.2)
+    fig2, ax2 = new_figure(1, 2, size=(8.6, 3.2))
     for (start, name), v in curves.items():
         ax2[0].plot(np.arange(1, len(v) + 1), v, ("-" if name == "ce" else "--"),
                     label=f"{name.upper()}, {start} start")

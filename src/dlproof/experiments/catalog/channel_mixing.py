@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlproof.experiments.catalog._batch_b import fig_ax, tensor
+from dlproof.engine import tensor
+from dlproof.experiments.figures import new_figure
 from dlproof.experiments.registry import Report, RunConfig, experiment
 
 L = 64
@@ -160,7 +161,7 @@ def run(cfg: RunConfig, report: Report) -> None:
         value=float(np.abs(as_1d - as_2d).max()), op="<", threshold=1e-12, expression="max |conv1d − conv2d(full-height kernel)|")
 
     # figure ------------------------------------------------------------------------------------------
-    fig, ax = fig_ax(3, 1, w=3.4, h=3.0)
+    fig, ax = new_figure(1, 3, size=(10.2, 3))
     for c, (yy, name) in enumerate(((1, "in phase (class 1)"), (0, "anti-phase (class 0)"))):
         i = int(np.flatnonzero(yte == yy)[0])
         ax[0].plot(Xte[i, 0] + 4 * c, "C0", lw=1)

@@ -18,7 +18,9 @@ import time
 
 import numpy as np
 
-from dlproof.experiments.catalog._batch_b import fig_ax, loglog_slope, tensor
+from dlproof.engine import tensor
+from dlproof.experiments.figures import new_figure
+from dlproof.experiments.measure import loglog_slope
 from dlproof.experiments.registry import Report, RunConfig, experiment
 
 
@@ -188,7 +190,7 @@ def run(cfg: RunConfig, report: Report) -> None:
     report.progress(0.9, "products done")
 
     # figures -------------------------------------------------------------------------------------
-    fig, ax = fig_ax(3, 1, w=4.0, h=3.3)
+    fig, ax = new_figure(1, 3, size=(12, 3.3))
     ax[0].loglog(kappas, worst, "o-", label="worst direction")
     ax[0].loglog(kappas, random_dir, "s--", label="random direction")
     ax[0].loglog(kappas, kappas, "k:", label="bound κ")
@@ -217,7 +219,7 @@ def run(cfg: RunConfig, report: Report) -> None:
         zh="(a) Ax = b 的解的相对误差除以 b 的相对扰动，对 κ(A) 作图：最坏方向恰在上界 κ 上。"
            "(b) 在二维二次函数上梯度下降到 1e-6 所需迭代次数随 κ 线性增长。(c) L 个共享权重线性层的"
            "输入梯度范数：谱半径 0.9 时消失，1.1 时爆炸。")
-    fig2, ax2 = fig_ax(1, 1, w=4.5, h=3.3)
+    fig2, ax2 = new_figure(1, 1, size=(4.5, 3.3))
     for kappa in gd_kappas:
         if kappa > 1:
             ax2.semilogy(np.arange(len(curves[kappa])) / kappa, curves[kappa], label=f"κ = {kappa:g}")

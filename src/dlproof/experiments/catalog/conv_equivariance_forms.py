@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlproof.experiments.catalog._batch_b import digits, fig_ax, tensor
+from dlproof.data import digits
+from dlproof.engine import tensor
+from dlproof.experiments.figures import new_figure
 from dlproof.experiments.registry import Report, RunConfig, experiment
 
 BLUR = np.outer([1, 2, 1], [1, 2, 1]) / 16.0
@@ -258,7 +260,7 @@ def run(cfg: RunConfig, report: Report) -> None:
     report.table("parameters_64_channels", ["layer (64 → 64 channels, no bias)", "parameters"], param_rows)
 
     # figure ------------------------------------------------------------------------------------------------------
-    fig, ax = fig_ax(2, 1, w=4.6, h=3.4)
+    fig, ax = new_figure(1, 2, size=(9.2, 3.4))
     for kind, v in inv.items():
         ax[0].plot(shift_range, v, "o-", ms=4, label=kind)
     ax[0].set_xlabel("horizontal shift of the input (pixels)")

@@ -17,7 +17,8 @@ import math
 
 import numpy as np
 
-from dlproof.experiments.catalog._batch_b import fig_ax, tensor
+from dlproof.engine import tensor
+from dlproof.experiments.figures import new_figure
 from dlproof.experiments.registry import Report, RunConfig, experiment
 
 
@@ -196,7 +197,7 @@ def run(cfg: RunConfig, report: Report) -> None:
         zh="5 个步长 1 的 3×3 层感受野为 2L + 1 = 11 像素；同样 5 层步长 2 时为 2^(L+1) − 1 = 63（实测之比）。",
         value=s2[4] / s1[4], op="==", threshold=63 / 11, expression="r(stride 2, L=5) / r(stride 1, L=5)")
 
-    fig, ax = fig_ax(1, 1, w=5.0, h=3.6)
+    fig, ax = new_figure(1, 1, size=(5, 3.6))
     for (name, (f, meas)), mk, ms in zip(curves.items(), "osxD", (6, 11, 8, 6)):
         L = np.arange(1, len(f) + 1)
         ax.plot(L, f, "-", lw=1, color="0.6")

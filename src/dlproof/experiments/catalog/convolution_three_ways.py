@@ -19,7 +19,9 @@ import time
 import numpy as np
 from scipy import signal
 
-from dlproof.experiments.catalog._batch_b import digits, fig_ax, tensor
+from dlproof.data import digits
+from dlproof.engine import tensor
+from dlproof.experiments.figures import new_figure
 from dlproof.experiments.registry import Report, RunConfig, experiment
 
 
@@ -190,7 +192,7 @@ def run(cfg: RunConfig, report: Report) -> None:
     sobel_x = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], float)
     gx = ours(img, sobel_x)
     gy = ours(img, sobel_x.T)
-    fig, ax = fig_ax(4, 1, w=3.0, h=3.0)
+    fig, ax = new_figure(1, 4, size=(12, 3))
     ax[0].imshow(M != 0, cmap="Greys", interpolation="nearest")
     ax[0].set_title("3×3 conv on 6×6: 16×36 matrix")
     ax[1].imshow(img, cmap="gray")
@@ -222,7 +224,7 @@ def run(cfg: RunConfig, report: Report) -> None:
                 for _ in range(3):
                     f(xb, kk)
                 times[name].append((time.perf_counter() - t0) / 3)
-        fig, ax = fig_ax(1, 1, w=4.6, h=3.4)
+        fig, ax = new_figure(1, 1, size=(4.6, 3.4))
         for name, ts in times.items():
             ax.loglog(ks, ts, "o-", label=name)
         ax.set_xlabel("kernel size K")

@@ -14,7 +14,8 @@ import time
 
 import numpy as np
 
-from dlproof.experiments.catalog._batch_b import fig_ax, tensor
+from dlproof.engine import tensor
+from dlproof.experiments.figures import new_figure
 from dlproof.experiments.registry import Report, RunConfig, experiment
 
 TEST_FUNCTIONS = [
@@ -242,7 +243,7 @@ def run(cfg: RunConfig, report: Report) -> None:
     report.progress(0.8, "quadratics done")
 
     # figures ------------------------------------------------------------------------------------------
-    fig, ax = fig_ax(3, 1, w=3.9, h=3.4)
+    fig, ax = new_figure(1, 3, size=(11.7, 3.4))
     gx, gy = np.meshgrid(np.linspace(-1.3, 1.3, 121), np.linspace(-1.5, 1.5, 121))
     ax[0].contour(gx, gy, 0.5 * gx ** 2 - 0.5 * gy ** 2 + 0.25 * gy ** 4, 25, linewidths=0.6)
     for i in range(min(n_starts, 30)):

@@ -20,8 +20,10 @@ import time
 
 import numpy as np
 
-from dlproof.experiments.catalog._batch_b import fig_ax, fit_relu_1d, tensor
+from dlproof.engine import tensor
+from dlproof.experiments.figures import new_figure
 from dlproof.experiments.registry import Report, RunConfig, experiment
+from dlproof.models.mlp import fit_relu_1d
 
 
 def sawtooth_params(k):
@@ -173,7 +175,7 @@ def run(cfg: RunConfig, report: Report) -> None:
     report.metric("regions_8x8", deep)
 
     # figure -----------------------------------------------------------------------------------------
-    fig, ax = fig_ax(3, 1, w=3.9, h=3.2)
+    fig, ax = new_figure(1, 3, size=(11.7, 3.2))
     xs = np.linspace(0, 1, 2049)
     for k in (1, 2, 3, 5):
         ax[0].plot(xs, sawtooth_net(k, xs), lw=1, label=f"k = {k}")

@@ -18,7 +18,9 @@ import time
 
 import numpy as np
 
-from dlproof.experiments.catalog._batch_b import digits, fig_ax, tensor
+from dlproof.data import digits
+from dlproof.engine import tensor
+from dlproof.experiments.figures import new_figure
 from dlproof.experiments.registry import Report, RunConfig, experiment
 
 
@@ -164,7 +166,7 @@ def run(cfg: RunConfig, report: Report) -> None:
         value=rel, op="<", threshold=0.2, expression="||w_SGD − w_pen|| / ||w_pen − w_OLS||")
     path = np.array(path)
 
-    fig, ax = fig_ax(2, 1, w=4.4, h=3.3)
+    fig, ax = new_figure(1, 2, size=(8.8, 3.3))
     ax[0].semilogy(path[:, 0], label="distance to dropout-penalized solution")
     ax[0].semilogy(path[:, 1], label="distance to least squares")
     ax[0].set_xlabel("SGD step with dropout masks")

@@ -19,7 +19,9 @@ import time
 
 import numpy as np
 
-from dlproof.experiments.catalog._batch_b import digits, fig_ax, tensor
+from dlproof.data import digits
+from dlproof.engine import tensor
+from dlproof.experiments.figures import new_figure
 from dlproof.experiments.registry import Report, RunConfig, experiment
 
 P = 0.5
@@ -229,7 +231,7 @@ def run(cfg: RunConfig, report: Report) -> None:
         zh="……但在非线性网络中，缩放后的前向只是对集成平均的近似：MC 平均与缩放预测之间的总变差距离保持在 0.005 以上（测试样本上的平均）。",
         value=float(tv[-1]), op=">", threshold=0.005, expression="mean TV(p_MC, p_scaled)")
 
-    fig, ax = fig_ax(2, 1, w=4.4, h=3.3)
+    fig, ax = new_figure(1, 2, size=(8.8, 3.3))
     names = list(res)
     ax[0].bar(np.arange(3) - 0.2, [res[m][1] for m in names], 0.4, label="test accuracy")
     ax[0].bar(np.arange(3) + 0.2, [res[m][0] for m in names], 0.4, label="test NLL")

@@ -19,7 +19,8 @@ import time
 
 import numpy as np
 
-from dlproof.experiments.catalog._batch_b import fig_ax, tensor
+from dlproof.engine import tensor
+from dlproof.experiments.figures import new_figure
 from dlproof.experiments.registry import Report, RunConfig, experiment
 
 T_STEPS, H0, TARGET = 30, 0.5, -0.6
@@ -167,7 +168,7 @@ def run(cfg: RunConfig, report: Report) -> None:
     Wg, Bg = np.meshgrid(gw, gb, indexing="ij")
     with no_grad():
         surf = _loss(tensor(Wg.ravel()), tensor(Bg.ravel())).data.reshape(Wg.shape)
-    fig, ax = fig_ax(2, 1, w=4.6, h=3.8)
+    fig, ax = new_figure(1, 2, size=(9.2, 3.8))
     cs = ax[0].pcolormesh(gb, gw, surf, shading="auto", cmap="viridis")
     fig.colorbar(cs, ax=ax[0], label="loss (h_T − y)²")
     thrown = np.where((res[None][1][-1] > tol) & (res[None][3] > 1))[0]

@@ -16,8 +16,12 @@ import time
 
 import numpy as np
 
-from dlproof.experiments.catalog._batch_b import cross_entropy, digits, fig_ax, init_weights, tensor
+from dlproof.data import digits
+from dlproof.engine import tensor
+from dlproof.experiments.figures import new_figure
 from dlproof.experiments.registry import Report, RunConfig, experiment
+from dlproof.models.mlp import init_weights
+from dlproof.nn.functional import cross_entropy
 
 DEPTH, WIDTH = 30, 128
 
@@ -150,7 +154,7 @@ def run(cfg: RunConfig, report: Report) -> None:
         value=ce_zero - ce_prior, op=">", threshold=0.5, expression="CE_0(zero bias) − CE_0(prior bias)")
 
     # figure ----------------------------------------------------------------------------------------
-    fig, ax = fig_ax(3, 1, w=4.2, h=3.4)
+    fig, ax = new_figure(1, 3, size=(12.6, 3.4))
     layers = np.arange(1, DEPTH + 1)
     for i, act in enumerate(("tanh", "relu")):
         for s in schemes:

@@ -18,7 +18,8 @@ import time
 
 import numpy as np
 
-from dlproof.experiments.catalog._batch_b import fig_ax, tensor
+from dlproof.engine import tensor
+from dlproof.experiments.figures import new_figure
 from dlproof.experiments.registry import Report, RunConfig, experiment
 
 
@@ -161,7 +162,7 @@ def run(cfg: RunConfig, report: Report) -> None:
         value=ratio, op=">", threshold=0.1, expression="min over MAP-zero i of E[w_i | D] / w*_i")
 
     # figures ---------------------------------------------------------------------------------------------
-    fig, ax = fig_ax(3, 1, w=4.0, h=3.3)
+    fig, ax = new_figure(1, 3, size=(12, 3.3))
     ax[0].semilogx(alphas / a_max, W1.T, lw=0.8)
     ax[0].set_title("L1 (Laplace MAP): exact zeros")
     ax[0].set_xlabel("α / α_max")

@@ -11,16 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 import dlproof
-from dlproof.data import two_moons
-from dlproof.experiments.catalog._common import (
-    ACTIVATIONS,
-    cross_entropy,
-    flat,
-    init_mlp,
-    mlp_forward,
-    xor_blobs,
-)
+from dlproof.data import two_moons, xor_blobs
 from dlproof.experiments.registry import RunConfig, experiment
+from dlproof.models.mlp import ACTIVATIONS, flat, init_mlp, mlp_forward
+from dlproof.nn.functional import cross_entropy
 
 MODELS = {  # name: (hidden sizes, activation, init gain^2)
     "logistic regression": ([], "identity", 1.0),

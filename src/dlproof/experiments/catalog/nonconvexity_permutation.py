@@ -15,7 +15,8 @@ import time
 
 import numpy as np
 
-from dlproof.experiments.catalog._batch_b import fig_ax, tensor
+from dlproof.engine import tensor
+from dlproof.experiments.figures import new_figure
 from dlproof.experiments.registry import Report, RunConfig, experiment
 
 H = 32
@@ -195,7 +196,7 @@ def run(cfg: RunConfig, report: Report) -> None:
     report.progress(0.9, "segments done")
 
     # figures ---------------------------------------------------------------------------------------
-    fig, ax = fig_ax(3, 1, w=3.9, h=3.4)
+    fig, ax = new_figure(1, 3, size=(11.7, 3.4))
     gx = np.linspace(-2.6, 2.6, 161)
     GX, GY = np.meshgrid(gx, gx)
     G = np.stack([GX.ravel(), GY.ravel()], 1)

@@ -11,7 +11,9 @@ import time
 
 import numpy as np
 
-from dlproof.experiments.catalog._batch_b import digits, fig_ax, tensor
+from dlproof.data import digits
+from dlproof.engine import tensor
+from dlproof.experiments.figures import new_figure
 from dlproof.experiments.registry import Report, RunConfig, experiment
 
 # name -> learning-rate grid (for the MLP, SGD-type grids are multiplied by 10)
@@ -167,7 +169,7 @@ def run(cfg: RunConfig, report: Report) -> None:
         expression="loss(AdaGrad, rotated) / loss(AdaGrad, aligned)")
 
     # figures -----------------------------------------------------------------------------------------
-    fig, ax = fig_ax(2, 2, w=4.3, h=3.4)
+    fig, ax = new_figure(2, 2, size=(8.6, 6.8))
     ax = ax.ravel()
     for i, p in enumerate(pnames):
         for n in names:

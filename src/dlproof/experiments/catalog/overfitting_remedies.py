@@ -16,7 +16,9 @@ import time
 
 import numpy as np
 
-from dlproof.experiments.catalog._batch_b import digits, fig_ax, tensor
+from dlproof.data import digits
+from dlproof.engine import tensor
+from dlproof.experiments.figures import new_figure
 from dlproof.experiments.registry import Report, RunConfig, experiment
 
 N_TRAIN = 300
@@ -158,7 +160,7 @@ def run(cfg: RunConfig, report: Report) -> None:
            "能拟合训练集不说明能泛化，单看容量也解释不了泛化。",
         value=te_rand, op="<", threshold=0.2, expression="test acc, random labels")
 
-    fig, ax = fig_ax(3, 1, w=3.9, h=3.3)
+    fig, ax = new_figure(1, 3, size=(11.7, 3.3))
     ax[0].semilogy(degs, tr_err / noise_var + 1e-16, "o-", label="train")
     ax[0].semilogy(degs, te_err / noise_var, "o-", label="test")
     ax[0].axhline(1, color="k", ls=":", lw=0.8)

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlproof.experiments.catalog._batch_b import fig_ax, tensor
+from dlproof.engine import tensor
+from dlproof.experiments.figures import new_figure
 from dlproof.experiments.registry import Report, RunConfig, experiment
 
 MODES = {"zero": "constant", "reflect": "reflect", "circular": "circular"}
@@ -155,7 +156,7 @@ def run(cfg: RunConfig, report: Report) -> None:
         value=max(r2["circular"]), op="<=", threshold=0.1, expression="max R²(circular padding)")
 
     # figures ------------------------------------------------------------------------------------------
-    fig, ax = fig_ax(4, 1, w=3.2, h=3.0)
+    fig, ax = new_figure(1, 4, size=(12.8, 3))
     for a, M, title in ((ax[0], valid, "valid: outputs reached"), (ax[1], same, "same: outputs reached")):
         im = a.imshow(M, cmap="viridis", vmin=0, vmax=9)
         for (i, j), v in np.ndenumerate(M):

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlproof.experiments.catalog._batch_b import digits, fig_ax, tensor
+from dlproof.data import digits
+from dlproof.engine import tensor
+from dlproof.experiments.figures import new_figure
 from dlproof.experiments.registry import Report, RunConfig, experiment
 
 
@@ -171,7 +173,7 @@ def run(cfg: RunConfig, report: Report) -> None:
         expression="MACs(no pool) / MACs(pool)")
 
     # figure ------------------------------------------------------------------------------------------
-    fig, ax = fig_ax(3, 1, w=3.3, h=3.2)
+    fig, ax = new_figure(1, 3, size=(9.9, 3.2))
     i = int(np.argmax(imgs[:, 0].sum((1, 2))))
     ch = int(np.argmax(det0.data[i].sum((1, 2))))
     a = det0.data[i, ch]

@@ -14,10 +14,12 @@ from __future__ import annotations
 import numpy as np
 
 import dlproof
+from dlproof.data import digits
 from dlproof.engine import Function, ops
-from dlproof.experiments.catalog._common import cross_entropy, digits, init_mlp
 from dlproof.experiments.registry import RunConfig, experiment
+from dlproof.models.mlp import init_mlp
 from dlproof.nn import functional as F
+from dlproof.nn.functional import cross_entropy
 
 ALPHAS = (0.0, 0.5, 1.0)
 PRECISIONS = ("float64", "float32", "fixed-point")

@@ -14,15 +14,11 @@ from __future__ import annotations
 import numpy as np
 
 import dlproof
+from dlproof.data import digits
 from dlproof.engine import Function, ops
-from dlproof.experiments.catalog._common import (
-    cross_entropy,
-    digits,
-    init_mlp,
-    mlp_forward,
-    train,
-)
 from dlproof.experiments.registry import RunConfig, experiment
+from dlproof.models.mlp import init_mlp, mlp_forward, train
+from dlproof.nn.functional import cross_entropy
 
 SCALES = (0.5, 1, 2, 4, 8, 16, 32)
 KS = (1, 5, 25, 100)

@@ -11,7 +11,9 @@ import time
 
 import numpy as np
 
-from dlproof.experiments.catalog._batch_b import digits, fig_ax, tensor
+from dlproof.data import digits
+from dlproof.engine import tensor
+from dlproof.experiments.figures import new_figure
 from dlproof.experiments.registry import Report, RunConfig, experiment
 
 
@@ -264,7 +266,7 @@ def run(cfg: RunConfig, report: Report) -> None:
     report.progress(0.85, "softmax regression done")
 
     # figures ---------------------------------------------------------------------------------------
-    fig, ax = fig_ax(3, 1, w=4.0, h=3.4)
+    fig, ax = new_figure(1, 3, size=(12, 3.4))
     gx, gy = np.meshgrid(np.linspace(-1.5, 1.5, 151), np.linspace(-0.5, 1.5, 121))
     ax[0].contour(gx, gy, np.log1p((1 - gx) ** 2 + 100 * (gy - gx ** 2) ** 2), 20, linewidths=0.5)
     for k, r in runs.items():

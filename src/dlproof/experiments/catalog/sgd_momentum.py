@@ -14,7 +14,10 @@ import time
 
 import numpy as np
 
-from dlproof.experiments.catalog._batch_b import digits, fig_ax, loglog_slope, tensor
+from dlproof.data import digits
+from dlproof.engine import tensor
+from dlproof.experiments.figures import new_figure
+from dlproof.experiments.measure import loglog_slope
 from dlproof.experiments.registry import Report, RunConfig, experiment
 
 
@@ -254,7 +257,7 @@ def run(cfg: RunConfig, report: Report) -> None:
     report.progress(0.9, "range test done")
 
     # figures ----------------------------------------------------------------------------------------
-    fig, ax = fig_ax(3, 1, w=4.0, h=3.4)
+    fig, ax = new_figure(1, 3, size=(12, 3.4))
     kap = 100.0 if 100.0 in paths else kappas[0]
     p1, p2 = paths[kap]
     gx, gy = np.meshgrid(np.linspace(-1.2, 1.2, 101), np.linspace(-1.2, 1.2, 101))
@@ -287,7 +290,7 @@ def run(cfg: RunConfig, report: Report) -> None:
         zh="左：κ = 100 的二次函数上，梯度下降和重球动量法（最优参数）各 60 步：梯度下降来回折返、沿平坦轴爬行，动量法沿平坦轴不断加速。"
            "中：达到 1e-6 的迭代次数对 κ（斜率约 1 和约 0.5）。右：带噪声二次函数上的平均损失：动量法（lr 0.01，β 0.9）与 lr 0.1 的 SGD "
            "停在同一噪声底，比 lr 0.01 的 SGD 高 10 倍；衰减学习率能降到噪声底以下。")
-    fig2, ax2 = fig_ax(1, 1, w=4.6, h=3.4)
+    fig2, ax2 = new_figure(1, 1, size=(4.6, 3.4))
     ax2.semilogx(lrs[:len(rt_loss)], rt_loss, lw=0.8, label="minibatch loss")
     ax2.axvline(lr_div, color="r", ls=":", lw=0.9, label="blow-up")
     ax2.axvspan(lr_div / 10, lr_div / 3, color="g", alpha=0.2, label="pick: lr_div/10 … lr_div/3")

@@ -14,8 +14,8 @@ import numpy as np
 
 import dlproof
 from dlproof.engine import ops
-from dlproof.experiments.catalog._common import cross_entropy
 from dlproof.experiments.registry import RunConfig, experiment
+from dlproof.nn.functional import cross_entropy
 
 
 def softmax_np(z: np.ndarray) -> np.ndarray:

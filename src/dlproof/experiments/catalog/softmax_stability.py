@@ -14,9 +14,10 @@ from decimal import Decimal, localcontext
 import numpy as np
 
 import dlproof
+from dlproof.data import digits
 from dlproof.engine import ops
-from dlproof.experiments.catalog._common import cross_entropy, digits
 from dlproof.experiments.registry import RunConfig, experiment
+from dlproof.nn.functional import cross_entropy
 
 SCALES = (1.0, 10.0, 100.0, 1e3, 1e4)
 DTYPES = (np.float32, np.float64)

@@ -15,8 +15,11 @@ import time
 
 import numpy as np
 
-from dlproof.experiments.catalog._batch_b import MLP, cross_entropy, digits, fig_ax, init_weights
+from dlproof.data import digits
+from dlproof.experiments.figures import new_figure
 from dlproof.experiments.registry import Report, RunConfig, experiment
+from dlproof.models.mlp import MLP, init_weights
+from dlproof.nn.functional import cross_entropy
 
 
 def _max_unit_distance(W):
@@ -162,7 +165,7 @@ def run(cfg: RunConfig, report: Report) -> None:
         value=param_dist, op=">", threshold=0.5, expression="||θ − πθ|| / ||θ||")
     report.progress(0.9, "symmetries done")
 
-    fig, ax = fig_ax(2, 1, w=4.4, h=3.3)
+    fig, ax = new_figure(1, 2, size=(8.8, 3.3))
     for name in nets:
         ax[0].plot(dists[name] + 1e-18, label=name)
         ax[1].plot(curves[name], label=name)

@@ -15,8 +15,11 @@ import time
 
 import numpy as np
 
-from dlproof.experiments.catalog._batch_b import fig_ax, fit_relu_1d, loglog_slope, tensor
+from dlproof.engine import tensor
+from dlproof.experiments.figures import new_figure
+from dlproof.experiments.measure import loglog_slope
 from dlproof.experiments.registry import Report, RunConfig, experiment
+from dlproof.models.mlp import fit_relu_1d
 
 A, B = -2.0, 2.0
 
@@ -135,7 +138,7 @@ def run(cfg: RunConfig, report: Report) -> None:
         zh=f"存在不等于学得到：宽度 {widths[-1]} 时，训练出的网络最大误差是同样单元数的手工构造网络的 3 倍以上。",
         value=gap, op=">", threshold=3, expression="sup_err(trained) / sup_err(construction)")
 
-    fig, ax = fig_ax(2, 1, w=4.4, h=3.4)
+    fig, ax = new_figure(1, 2, size=(8.8, 3.4))
     ax[0].plot(grid, fg, "k", lw=2, label="f(x) = sin 3x + 0.3x²")
     for N in (4, 8):
         ax[0].plot(grid, evaluate(constructive_net(N), grid), "--", label=f"ReLU net, {N - 1} units")

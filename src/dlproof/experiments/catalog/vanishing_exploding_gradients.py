@@ -15,14 +15,12 @@ import time
 
 import numpy as np
 
-from dlproof.experiments.catalog._batch_b import (
-    cross_entropy,
-    digits,
-    fig_ax,
-    init_weights,
-    tensor,
-)
+from dlproof.data import digits
+from dlproof.engine import tensor
+from dlproof.experiments.figures import new_figure
 from dlproof.experiments.registry import Report, RunConfig, experiment
+from dlproof.models.mlp import init_weights
+from dlproof.nn.functional import cross_entropy
 
 DEPTH, WIDTH = 20, 64
 
@@ -238,7 +236,7 @@ def run(cfg: RunConfig, report: Report) -> None:
         value=min_drop, op=">", threshold=0.2, expression="min over fixes of (log 10 − loss)")
 
     # figures --------------------------------------------------------------------------------
-    fig, ax = fig_ax(2, 1, w=4.8, h=3.6)
+    fig, ax = new_figure(1, 2, size=(9.6, 3.6))
     layers = np.arange(1, DEPTH + 1)
     for name in CONFIGS:
         ax[0].semilogy(layers, res[name][0], "o-", ms=3, label=name)
@@ -259,7 +257,7 @@ def run(cfg: RunConfig, report: Report) -> None:
         zh="20 层、宽 64 的 MLP 在 256 个 digits 样本上初始化时的逐层梯度范数。sigmoid + Xavier 每层约衰减 4 倍；"
            "ReLU + He 保持平稳；ReLU + N(0,1) 反向爆炸（它的权重梯度看起来平坦，只是因为前向激活以同样倍数爆炸）；"
            "BatchNorm 和残差连接挽救了 sigmoid 网络。")
-    fig2, ax2 = fig_ax(1, 1, w=5.0, h=3.4)
+    fig2, ax2 = new_figure(1, 1, size=(5, 3.4))
     for name in train_names:
         c = curves[name]
         k = max(1, len(c) // 20)

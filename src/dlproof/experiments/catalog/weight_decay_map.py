@@ -19,7 +19,8 @@ import time
 
 import numpy as np
 
-from dlproof.experiments.catalog._batch_b import fig_ax, tensor
+from dlproof.engine import tensor
+from dlproof.experiments.figures import new_figure
 from dlproof.experiments.registry import Report, RunConfig, experiment
 
 N, D, SIGMA, TAU = 30, 20, 0.5, 0.25
@@ -227,7 +228,7 @@ def run(cfg: RunConfig, report: Report) -> None:
         value=es_gap, op="<", threshold=0.25, expression="max_i |f_ES(h_i) − h_i/(h_i + α)|")
 
     # figures -------------------------------------------------------------------------------------------
-    fig, ax = fig_ax(3, 1, w=4.0, h=3.3)
+    fig, ax = new_figure(1, 3, size=(12, 3.3))
     lams = np.logspace(-3, 3, 60)
     path = np.array([ridge(X, y, lm) for lm in lams])
     ax[0].semilogx(lams, path, lw=0.8)
