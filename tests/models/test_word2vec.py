@@ -21,9 +21,11 @@ from dlproof.models.word2vec import (
     sample_negatives,
     scatter_rows,
     sgns_loss_and_grads,
+    sgns_sgd_step,
     shifted_pmi,
     similarity_spearman,
     skipgram_pairs,
+    softmax_sgd_step,
     softmax_skipgram_loss_and_grads,
 )
 
@@ -87,6 +89,23 @@ def test_sgns_gradient_matches_finite_differences_and_a_wrong_one_fails():
     neg_part = np.einsum("bk,bkd->bd", 1 / (1 + np.exp(-s_neg)), W_out[neg]) / len(c)
     flipped = gi - 2 * scatter_rows(c, neg_part, 7)
     assert rel_err(flipped, fi) > 1e-2 and np.array_equal(W2, W_out)
+
+
+def test_sparse_sgd_step_equals_the_dense_gradient_step():
+    rng = np.random.default_rng(11)
+    W_in, W_out, c, o, neg = setup(rng)
+    loss, gi, go = sgns_loss_and_grads(W_in, W_out, c, o, neg)
+    A, B = W_in.copy(), W_out.copy()
+    assert abs(sgns_sgd_step(A, B, c, o, neg, lr=0.1) - loss) < 1e-12
+    assert np.allclose(A, W_in - 0.1 * len(c) * gi, atol=1e-13)
+    assert np.allclose(B, W_out - 0.1 * len(c) * go, atol=1e-13)
+    # the full-softmax step moves every output row (dense), by the same summed-loss rule
+    loss, gi, go = softmax_skipgram_loss_and_grads(W_in, W_out, c, o)
+    A, B = W_in.copy(), W_out.copy()
+    assert abs(softmax_sgd_step(A, B, c, o, lr=0.1) - loss) < 1e-12
+    assert np.allclose(A, W_in - 0.1 * len(c) * gi, atol=1e-13)
+    assert np.allclose(B, W_out - 0.1 * len(c) * go, atol=1e-13)
+    assert np.all(np.abs(B - W_out).sum(1) > 0)
 
 
 def test_cbow_gradient_matches_finite_differences_and_a_wrong_one_fails():

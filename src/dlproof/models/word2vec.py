@@ -45,6 +45,8 @@ __all__ = [
     "sample_negatives",
     "scatter_rows",
     "sgns_loss_and_grads",
+    "sgns_sgd_step",
+    "softmax_sgd_step",
     "cbow_loss_and_grads",
     "softmax_skipgram_loss_and_grads",
     "glove_weight",
@@ -264,6 +266,33 @@ def softmax_skipgram_loss_and_grads(W_in: np.ndarray, W_out: np.ndarray, centers
     dW_out = dz.T @ v                                   # dl/dU = dz^T v  (all V rows, dense)
     dW_in = scatter_rows(centers, dz @ W_out, W_in.shape[0])   # dl/dv = U^T dz
     return loss, dW_in, dW_out
+
+
+def sgns_sgd_step(W_in: np.ndarray, W_out: np.ndarray, centers: np.ndarray, contexts: np.ndarray,
+                  negatives: np.ndarray, lr: float) -> float:
+    """word2vec's own update: plain SGD on the *summed* SGNS loss of the batch, applied in place
+    to the touched rows only (np.subtract.at), so its cost is O(B (K + 1) d), independent of V.
+    Equals W -= lr * B * (the mean-loss gradients of :func:`sgns_loss_and_grads`). Returns the mean loss."""
+    v, u_pos, u_neg = W_in[centers], W_out[contexts], W_out[negatives]
+    s_pos = np.einsum("bd,bd->b", u_pos, v)
+    s_neg = np.einsum("bkd,bd->bk", u_neg, v)
+    g_pos, g_neg = _sigmoid(s_pos) - 1.0, _sigmoid(s_neg)
+    dv = g_pos[:, None] * u_pos + np.einsum("bk,bkd->bd", g_neg, u_neg)
+    np.subtract.at(W_out, contexts, lr * g_pos[:, None] * v)
+    np.subtract.at(W_out, negatives.ravel(), lr * (g_neg[:, :, None] * v[:, None, :]).reshape(-1, v.shape[1]))
+    np.subtract.at(W_in, centers, lr * dv)
+    return float(-(_log_sigmoid(s_pos).sum() + _log_sigmoid(-s_neg).sum()) / len(centers))
+
+
+def softmax_sgd_step(W_in: np.ndarray, W_out: np.ndarray, centers: np.ndarray, contexts: np.ndarray,
+                     lr: float) -> float:
+    """The same SGD update for the full-softmax skip-gram: every one of the V output rows moves,
+    so its cost is O(B V d). Returns the mean loss."""
+    loss, g_in, g_out = softmax_skipgram_loss_and_grads(W_in, W_out, centers, contexts)
+    B = len(centers)
+    W_in -= lr * B * g_in
+    W_out -= lr * B * g_out
+    return loss
 
 
 def glove_weight(X: np.ndarray, x_max: float = 100.0, alpha: float = 0.75) -> np.ndarray:
