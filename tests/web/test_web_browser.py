@@ -287,6 +287,7 @@ def test_search_from_the_box(server, page_factory):
 # ---- the evidence snapshot: measured values and figures on the first visit ----------------------
 
 EVIDENCE_QID = "softmax-derivative"
+REAL_STUDY: dict[str, Path] = {}  # server url -> its study database
 
 
 @pytest.fixture(scope="module")
@@ -307,7 +308,9 @@ def real_server(tmp_path_factory):
     while not srv.started:
         assert time.time() < deadline, "uvicorn did not start"
         time.sleep(0.02)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    REAL_STUDY[url] = study
+    yield url
     srv.should_exit = True
     thread.join(timeout=10)
     sock.close()
@@ -430,3 +433,84 @@ def test_practice_pages_in_the_browser(real_server, page_factory):
         no_horizontal_scroll(phone)
     shot(phone, "practice-exercise-phone")
     assert page.problems == [] and phone.problems == []
+
+
+# ---- the question map -----------------------------------------------------------------------------
+
+def _check_map(page, n_questions: int) -> None:
+    assert page.locator("#qmap a.q").count() == n_questions
+    assert page.locator("#qmap .topic").count() >= 1
+    box = page.locator("#qmap").bounding_box()
+    assert box["width"] > 300 and box["height"] > 300  # drawn, not collapsed
+    topic = page.locator("#qmap .topic").first
+    topic.click()
+    key = topic.get_attribute("data-topic")
+    assert page.locator("#qmap").get_attribute("data-focus") == key
+    assert page.locator(f"#qmap .branch.on[data-topic='{key}']").count() == 1
+    assert page.locator("#qmap .branch:not(.on)").first.evaluate(
+        "g => getComputedStyle(g).opacity") == "0.18"
+    page.click("[data-zoom=in]")
+    assert page.locator("#qmap").bounding_box()["width"] > box["width"] * 1.4
+    page.click("[data-zoom=reset]")
+    no_horizontal_scroll(page)
+
+
+def test_question_map_live_colours_mastery_from_the_study_store(real_server, page_factory):
+    from datetime import UTC, datetime, timedelta
+
+    from dlproof.handbook.loader import all_questions
+    from dlproof.study.store import StudyStore, card_id
+
+    qs = all_questions()
+    answered = [q for q in qs if q.answered]
+    page = page_factory(PHONE)
+    page.goto(f"{real_server}/map?lang=zh")
+    _check_map(page, len(qs))
+    assert page.locator("#qmap a.q-answered").count() == len(answered)
+    assert page.locator("#qmap a.q-unanswered").count() == len(qs) - len(answered)
+    assert page.locator("#qmap a.q-mastered").count() == 0
+    assert page.locator("#qmap .l-zh").first.is_visible()
+    assert not page.locator("#qmap .l-en").first.is_visible()
+    shot(page, "map-phone-zh")
+    # a card reviewed "Easy" three times, weeks apart, is in review with a high retrievability
+    target = answered[0]
+    study = REAL_STUDY[real_server]
+    with StudyStore(study, fuzz=False) as st:
+        t = datetime.now(UTC) - timedelta(days=60)
+        for _ in range(3):
+            card, _ = st.review(card_id(target.id, "zh"), 4, now=t)
+            t = card.due if card.due < datetime.now(UTC) else datetime.now(UTC)
+    page.goto(f"{real_server}/map?lang=zh")
+    assert page.locator(f"#qmap a.q-mastered[data-qid='{target.id}']").count() == 1
+    page.click("button[data-set-lang=en]")
+    assert page.locator("#qmap .l-en").first.is_visible()
+    page.locator(f"#qmap a[data-qid='{target.id}']").click()
+    page.wait_for_url(f"**/q/{target.id}")
+    assert page.problems == []
+
+
+def test_question_map_in_the_static_export(bank, page_factory, tmp_path):
+    from dlproof.study.export import export_html
+
+    site = tmp_path / "site"
+    export_html(site, bank)
+    page = page_factory(PHONE)
+    page.goto((site / "map.html").as_uri())
+    _check_map(page, len(bank))
+    page.locator(f"#qmap a[data-qid='{ANSWERED}']").click()
+    page.wait_for_url(f"**/q/{ANSWERED}.html")
+    assert page.problems == []
+
+
+def test_question_map_of_the_real_bank_on_a_desktop(real_server, page_factory):
+    page = page_factory(DESKTOP)
+    page.goto(f"{real_server}/map?lang=en")
+    page.locator("#qmap .topic[data-topic=optimization]").press("Enter")  # keyboard focus works
+    assert page.locator("#qmap").get_attribute("data-focus") == "optimization"
+    assert page.locator("button.topic-focus[data-topic=optimization]").get_attribute(
+        "aria-pressed") == "true"
+    no_horizontal_scroll(page)
+    shot(page, "map-desktop-en")
+    page.click("button.topic-focus[data-topic=optimization]")  # the same topic again: all back
+    assert page.locator("#qmap").get_attribute("data-focus") is None
+    assert page.problems == []

@@ -9,7 +9,8 @@ Anki
     Anki's own MathJax renders. Figures of the latest runs are embedded as PNG media.
 
 Static site
-    ``index.html``, ``q/ID.html`` per question, ``topics/TOPIC.html`` per topic, our CSS/JS, the
+    ``index.html``, ``map.html`` (the question map), ``q/ID.html`` per question,
+    ``topics/TOPIC.html`` per topic, our CSS/JS, the
     figures of the latest runs (the user's, else the evidence snapshot's, under ``evidence/``)
     and just one MathJax file (``es5/tex-svg-full.js``: TeX input with all extensions, SVG output,
     no fonts to load) copied from the installed ``mathjax`` package. All links are relative, so
@@ -160,6 +161,9 @@ class StaticUrls:
     def evidence(self, rel: str) -> str:
         return f"{self.up}evidence/{rel}"
 
+    def map(self) -> str:
+        return self.up + "map.html"
+
     def search(self) -> str:  # not in the static site
         return self.index()
 
@@ -205,7 +209,12 @@ def export_html(out_dir: Path, questions: list[Question], lang: str = "zh") -> E
         write(f"q/{q.id}.html", "question.html", 1, q=q, answer=views.rendered_answer(q),
               experiments=exps, status=status, related=[by_id[r] for r in q.related if r in by_id],
               live=False)
-    for name in ("style.css", "app.js", "mathjax-config.js"):
+    from dlproof.web import qmap
+
+    mastered = qmap.mastered_ids(questions)  # either language's card, at export time
+    svg, counts = qmap.render_svg(questions, mastered, StaticUrls(0).question)
+    write("map.html", "map.html", 0, svg=svg, counts=counts, topics=topics)
+    for name in ("style.css", "app.js", "mathjax-config.js", "map.js"):
         (out / "static").mkdir(exist_ok=True)
         shutil.copyfile(STATIC / name, out / "static" / name)
     mj = out / "mathjax" / MATHJAX_SCRIPT

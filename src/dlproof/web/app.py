@@ -7,6 +7,7 @@ Routes
 ``GET /q/{id}``                            question page: answer (zh/en), math, claims, figures,
                                            related questions, Run button
 ``GET /search?q=``                         full-text search (zh and en), ``q`` at most 200 chars
+``GET /map``                               the question map: topics -> questions, coloured by state
 ``GET /quiz?lang=&topic=``                 FSRS quiz: space reveals, keys 1-4 grade
 ``POST /quiz/review``                      grade a card (form: card_id, rating, lang, topic)
 ``POST /api/run/{exp}?mode=&seed=``        start (or join) a background run -> job JSON
@@ -110,6 +111,9 @@ class Urls:
 
     def search(self) -> str:
         return "/search"
+
+    def map(self) -> str:
+        return "/map"
 
     def quiz(self) -> str:
         return "/quiz"
@@ -247,6 +251,16 @@ def create_app(questions: list[Question] | None = None, *, figures_root: Path | 
                     limit: int = Query(20, ge=1, le=100)):
         hits = bank.state().index.search(q, limit) if q.strip() else []
         return page(request, "search.html", query=q, hits=hits)
+
+    @app.get("/map", response_class=HTMLResponse)
+    def map_page(request: Request, lang: Literal["zh", "en"] | None = None):
+        from dlproof.web import qmap
+
+        qs = bank.state().questions
+        mastered = qmap.mastered_ids(qs, study_path, _lang(request, lang))
+        svg, counts = qmap.render_svg(qs, mastered, urls.question)
+        topics, _, _ = views.index_data(qs)
+        return page(request, "map.html", lang=lang, svg=svg, counts=counts, topics=topics)
 
     @app.get("/quiz", response_class=HTMLResponse)
     def quiz_page(request: Request, lang: Literal["zh", "en"] | None = None,
