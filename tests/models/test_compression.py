@@ -100,20 +100,41 @@ def test_random_masks_and_apply():
         C.magnitude_masks(Ws, 0.5, scope="row")
 
 
-def test_masked_finetune_keeps_pruned_weights_zero():
+def test_finetune_keeps_pruned_weights_zero():
     from dlproof.models.mlp import activation, init_mlp
 
     rng = _rng(0)
     X, y = rng.standard_normal((40, 6)), rng.integers(0, 3, 40)
     params = init_mlp([6, 8, 3], rng, gain2=2.0)
     masks = C.magnitude_masks([W.data for W, _ in params], 0.7)
-    losses = C.masked_finetune(params, masks, X, y, activation("relu"), lr=0.1, epochs=5, batch=8,
-                               rng=rng, momentum=0.9)
+    losses = C.finetune(params, X, y, activation("relu"), lr=0.1, epochs=5, batch=8, rng=rng,
+                        momentum=0.9, masks=masks)
     assert losses[-1] < losses[0]
     for (W, _), M in zip(params, masks):
         assert np.all(W.data[~M] == 0) and np.all(W.data[M] != 0)
     with pytest.raises(ValueError, match="2 layers but 1 masks"):
-        C.masked_finetune(params, masks[:1], X, y, activation("relu"), lr=0.1, epochs=1, batch=8, rng=rng)
+        C.finetune(params, X, y, activation("relu"), lr=0.1, epochs=1, batch=8, rng=rng, masks=masks[:1])
+    with pytest.raises(ValueError, match="does not fit layer 0"):
+        C.finetune(params, X, y, activation("relu"), lr=0.1, epochs=1, batch=8, rng=rng,
+                   masks=[np.ones((2, 2), bool), None])
+
+
+def test_factored_forward_equals_dense_and_trains():
+    from dlproof.models.mlp import activation, init_mlp, mlp_forward
+
+    rng = _rng(1)
+    X, y = rng.standard_normal((30, 6)), rng.integers(0, 3, 30)
+    params = init_mlp([6, 8, 3], rng, gain2=2.0)
+    act = activation("relu")
+    W = params[0][0].data
+    A, B = C.low_rank_factors(W, 6)  # full rank: the factorised net is the same function
+    layers = [(dlproof.tensor(A, requires_grad=True), dlproof.tensor(B, requires_grad=True), params[0][1]),
+              params[1]]
+    assert np.allclose(C.compressed_forward(layers, X, act).numpy(), mlp_forward(params, X, act).numpy())
+    losses = C.finetune(layers, X, y, act, lr=0.1, epochs=5, batch=10, rng=rng)
+    assert losses[-1] < losses[0]
+    with pytest.raises(ValueError, match=r"\(W, b\) or \(A, B, b\)"):
+        C.compressed_forward([(params[0][0],)], X, act)
 
 
 # ---------------------------------------------------------------------------------- quantisation

@@ -12,7 +12,7 @@ layout) unless stated otherwise; the functions return new arrays and never modif
   a saving only when ``r < m n / (m + n)``.
 * Magnitude pruning (Han et al. 2015): zero the ``round(sparsity * n)`` weights of smallest
   ``|w|``, either within each layer or over all layers at once (global); the masks (True = kept)
-  are kept fixed during fine-tuning (:func:`masked_finetune`), so pruned weights stay exactly 0.
+  are kept fixed during fine-tuning (:func:`finetune`), so pruned weights stay exactly 0.
 * Uniform k-bit quantisation, symmetric per tensor: ``scale = max|W| / (2^(k-1) - 1)``,
   ``q = round(W / scale)`` in ``[-(2^(k-1) - 1), 2^(k-1) - 1]``, ``W_hat = q scale``; the error
   per weight is at most ``scale / 2``. The number of parameters is unchanged; the bits per
@@ -41,7 +41,8 @@ __all__ = [
     "magnitude_masks",
     "random_masks",
     "apply_masks",
-    "masked_finetune",
+    "compressed_forward",
+    "finetune",
     "quantize_uniform",
     "kmeans_share",
     "distillation_loss",
@@ -136,35 +137,66 @@ def apply_masks(weights, masks) -> list[np.ndarray]:
     return out
 
 
-def masked_finetune(params, masks, X, y, act, *, lr: float, epochs: int, batch: int,
-                    rng: np.random.Generator, momentum: float = 0.0) -> list[float]:
-    """Mini-batch SGD on the cross-entropy of the MLP ``params`` ([(W, b), ...] engine tensors,
-    :func:`dlproof.models.mlp.init_mlp` layout) with the pruning ``masks`` (one per W) held fixed:
-    the weights are masked once, and every step masks the gradient, ``W <- W - lr (g * mask)``,
-    so a pruned weight stays exactly 0 (also with momentum). Biases are not pruned. Returns the
-    full-data loss after each epoch (index 0 = before)."""
+def compressed_forward(layers, x, act):
+    """Logits of an MLP whose layers are ``(W, b)`` (dense, ``z = W h + b``) or ``(A, B, b)`` (a
+    low-rank factorised layer, ``z = A (B h) + b``: two linear maps, no nonlinearity between);
+    ``act`` after every layer but the last. Engine tensors; x (N, in) -> (N, out)."""
+    import dlproof
     import dlproof.nn.functional as F
-    from dlproof.models.mlp import flat, full_loss, mlp_forward
+
+    h = x if isinstance(x, dlproof.Tensor) else dlproof.tensor(x)
+    for i, layer in enumerate(layers):
+        if len(layer) == 2:
+            z = F.linear(h, layer[0], layer[1])
+        elif len(layer) == 3:
+            z = F.linear(F.linear(h, layer[1]), layer[0], layer[2])
+        else:
+            raise ValueError(f"compressed_forward: layer {i} must be (W, b) or (A, B, b), "
+                             f"got {len(layer)} tensors")
+        h = z if i == len(layers) - 1 else act(z)
+    return h
+
+
+def finetune(layers, X, y, act, *, lr: float, epochs: int, batch: int, rng: np.random.Generator,
+             momentum: float = 0.0, masks=None) -> list[float]:
+    """Mini-batch SGD on the mean cross-entropy of :func:`compressed_forward` (every tensor of
+    ``layers`` that requires grad is trained). ``masks``: one entry per layer, None or a keep-mask
+    of that layer's W (dense layers only); the weight is masked once and every step masks its
+    gradient, ``W <- W - lr (g * mask)``, so a pruned weight stays exactly 0, also with momentum
+    (the velocity of a pruned weight never leaves 0). Biases are not pruned. Returns the
+    full-data loss after each epoch (index 0 = before)."""
+    import dlproof
+    import dlproof.nn.functional as F
     from dlproof.optim import SGD
 
-    if len(masks) != len(params):
-        raise ValueError(f"masked_finetune: {len(params)} layers but {len(masks)} masks")
-    for (W, _), M in zip(params, masks):
-        if W.data.shape != np.shape(M):
-            raise ValueError(f"masked_finetune: weight shape {W.data.shape} != mask shape {np.shape(M)}")
-        W.data[...] = W.data * M
-    opt = SGD(flat(params), lr=lr, momentum=momentum)
-    losses = [full_loss(params, X, y, act)]
+    masks = [None] * len(layers) if masks is None else list(masks)
+    if len(masks) != len(layers):
+        raise ValueError(f"finetune: {len(layers)} layers but {len(masks)} masks")
+    for i, (layer, M) in enumerate(zip(layers, masks)):
+        if M is None:
+            continue
+        if len(layer) != 2 or layer[0].data.shape != np.shape(M):
+            raise ValueError(f"finetune: mask {i} of shape {np.shape(M)} does not fit layer {i} "
+                             f"(a dense weight of shape {layer[0].data.shape if len(layer) == 2 else '-'})")
+        layer[0].data[...] = layer[0].data * M
+
+    def full():
+        with dlproof.no_grad():
+            return float(F.cross_entropy(compressed_forward(layers, X, act), y).item())
+
+    opt = SGD([t for layer in layers for t in layer if t.requires_grad], lr=lr, momentum=momentum)
+    losses = [full()]
     for _ in range(epochs):
         order = rng.permutation(len(X))
         for start in range(0, len(X), batch):  # loop over minibatches
             idx = order[start:start + batch]
             opt.zero_grad()
-            F.cross_entropy(mlp_forward(params, X[idx], act), y[idx]).backward()
-            for (W, _), M in zip(params, masks):
-                W.grad = W.grad * M  # g <- g * mask: no update reaches a pruned weight
+            F.cross_entropy(compressed_forward(layers, X[idx], act), y[idx]).backward()
+            for layer, M in zip(layers, masks):
+                if M is not None:
+                    layer[0].grad = layer[0].grad * M  # g <- g * mask: no update reaches a pruned weight
             opt.step()
-        losses.append(full_loss(params, X, y, act))
+        losses.append(full())
     return losses
 
 
@@ -208,7 +240,12 @@ def kmeans_share(W, k: int, iters: int = 300, init=None) -> tuple[np.ndarray, np
         raise ValueError(f"kmeans_share: init must have k = {k} centroids, got shape {np.shape(init)}")
     labels = None
     for _ in range(iters):
-        new = np.abs(w[:, None] - c[None, :]).argmin(1)  # E-step: nearest centroid
+        # E-step: nearest centroid. In 1-D the cells are intervals between the midpoints of the
+        # sorted centroids, so a binary search replaces the (n, k) distance matrix; a weight on a
+        # midpoint goes to the lower centroid (argmin's first index for sorted centroids).
+        order = np.argsort(c, kind="stable")
+        cs = c[order]
+        new = order[np.searchsorted((cs[1:] + cs[:-1]) / 2, w, side="left")]
         if labels is not None and np.array_equal(new, labels):
             break
         labels = new
