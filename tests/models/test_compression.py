@@ -179,6 +179,18 @@ def test_kmeans_matches_sklearn_from_the_same_init(k):
         assert np.isclose(c[j], W[labels == j].mean())
 
 
+def test_kmeans_unsorted_init_keeps_the_callers_order():
+    from sklearn.cluster import KMeans
+
+    W = _rng(16).standard_normal(400)
+    init = np.array([1.0, -1.0, 0.0, 2.0])
+    c, labels = C.kmeans_share(W, 4, init=init)
+    km = KMeans(n_clusters=4, init=init[:, None], n_init=1, max_iter=300, tol=0.0,
+                algorithm="lloyd").fit(W[:, None])
+    assert np.allclose(c, km.cluster_centers_.ravel(), atol=1e-10)
+    assert np.array_equal(labels, km.labels_)
+
+
 def test_kmeans_errors():
     with pytest.raises(ValueError, match="k must be an int in"):
         C.kmeans_share(np.ones(3), 4)

@@ -8,8 +8,9 @@ layout) unless stated otherwise; the functions return new arrays and never modif
 * Low rank (Eckart-Young): with the SVD ``W = U diag(s) V^T`` (m, n), the best rank-r
   approximation in Frobenius and spectral norm is ``W_r = U_r diag(s_r) V_r^T``, with errors
   ``||W - W_r||_F = sqrt(sum_{i>r} s_i^2)`` and ``||W - W_r||_2 = s_{r+1}``. Stored as two layers
-  ``A = U_r diag(s_r)`` (m, r) and ``B = V_r^T`` (r, n): ``r (m + n)`` weights instead of ``m n``,
-  a saving only when ``r < m n / (m + n)``.
+  ``A = U_r diag(sqrt(s_r))`` (m, r) and ``B = diag(sqrt(s_r)) V_r^T`` (r, n) (balanced, so that
+  fine-tuning both by SGD is well scaled): ``r (m + n)`` weights instead of ``m n``, a saving
+  only when ``r < m n / (m + n)``.
 * Magnitude pruning (Han et al. 2015): zero the ``round(sparsity * n)`` weights of smallest
   ``|w|``, either within each layer or over all layers at once (global); the masks (True = kept)
   are kept fixed during fine-tuning (:func:`finetune`), so pruned weights stay exactly 0.
@@ -63,13 +64,15 @@ def _matrix(W, who: str) -> np.ndarray:
 
 # ---------------------------------------------------------------------------------- low rank
 def low_rank_factors(W, rank: int) -> tuple[np.ndarray, np.ndarray]:
-    """Truncated SVD of W (m, n): ``A = U_r diag(s_r)`` (m, r) and ``B = V_r^T`` (r, n), so that
-    ``A @ B`` is the best rank-r approximation of W (Eckart-Young). As layers: ``x -> A (B x)``."""
+    """Truncated SVD of W (m, n): ``A = U_r diag(sqrt(s_r))`` (m, r) and ``B = diag(sqrt(s_r)) V_r^T``
+    (r, n), so that ``A @ B`` is the best rank-r approximation of W (Eckart-Young) and both factors
+    have the same singular values. As layers: ``x -> A (B x)``."""
     W = _matrix(W, "low_rank_factors")
     if not isinstance(rank, (int, np.integer)) or not 1 <= rank <= min(W.shape):
         raise ValueError(f"low_rank_factors: rank must be an int in [1, {min(W.shape)}], got {rank!r}")
     U, s, Vt = np.linalg.svd(W, full_matrices=False)
-    return U[:, :rank] * s[:rank], Vt[:rank].copy()
+    root = np.sqrt(s[:rank])
+    return U[:, :rank] * root, root[:, None] * Vt[:rank]
 
 
 def low_rank_params(m: int, n: int, rank: int) -> int:
@@ -238,21 +241,30 @@ def kmeans_share(W, k: int, iters: int = 300, init=None) -> tuple[np.ndarray, np
     c = np.linspace(w.min(), w.max(), k) if init is None else np.array(init, np.float64).ravel()
     if c.shape != (k,):
         raise ValueError(f"kmeans_share: init must have k = {k} centroids, got shape {np.shape(init)}")
-    labels = None
+    # In 1-D the nearest-centroid cells are intervals between the midpoints of the sorted
+    # centroids, so on the sorted weights every cluster is a contiguous run: one binary search per
+    # midpoint gives the runs, and prefix sums give the cluster sums (no (n, k) distance matrix).
+    # Sorted centroids stay sorted (each mean lies in its own interval), so sorting once suffices.
+    order = np.argsort(c, kind="stable")
+    c = c[order]
+    ws = np.sort(w)
+    prefix = np.r_[0.0, np.cumsum(ws)]
+    cuts = None
     for _ in range(iters):
-        # E-step: nearest centroid. In 1-D the cells are intervals between the midpoints of the
-        # sorted centroids, so a binary search replaces the (n, k) distance matrix; a weight on a
-        # midpoint goes to the lower centroid (argmin's first index for sorted centroids).
-        order = np.argsort(c, kind="stable")
-        cs = c[order]
-        new = order[np.searchsorted((cs[1:] + cs[:-1]) / 2, w, side="left")]
-        if labels is not None and np.array_equal(new, labels):
+        # E-step: cluster j gets mid_{j-1} < w <= mid_j (a weight on a midpoint goes to the lower
+        # centroid, as argmin's first index does)
+        new = np.r_[0, np.searchsorted(ws, (c[1:] + c[:-1]) / 2, side="right"), ws.size]
+        if cuts is not None and np.array_equal(new, cuts):
             break
-        labels = new
-        counts = np.bincount(labels, minlength=k)
-        sums = np.bincount(labels, weights=w, minlength=k)
+        cuts = new
+        counts = np.diff(cuts)
+        sums = prefix[cuts[1:]] - prefix[cuts[:-1]]
         c = np.where(counts > 0, sums / np.maximum(counts, 1), c)  # M-step: c_j = mean of cluster j
-    return c, labels.reshape(W.shape)
+    labels = np.searchsorted((c[1:] + c[:-1]) / 2, w, side="left")  # the final assignment
+    c_out = np.empty_like(c)
+    c_out[order] = c  # back to the caller's centroid order
+    labels = order[labels]
+    return c_out, labels.reshape(W.shape)
 
 
 # ---------------------------------------------------------------------------------- distillation
