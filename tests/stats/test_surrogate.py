@@ -7,6 +7,7 @@ from dlproof.stats.surrogate import (
     SURROGATES,
     conditional_risk_minimizer,
     es_gradient,
+    es_pair_estimates,
     margins,
     score_function_gradient,
     smoothed_zero_one,
@@ -189,3 +190,11 @@ def test_score_function_bad_input():
         score_function_gradient(np.ones(3), np.ones((2, 2)))
     with pytest.raises(ValueError, match=">= 2 samples"):
         score_function_gradient(np.ones(1), np.ones((1, 2)))
+
+
+def test_es_pair_estimates_mean_is_es_gradient():
+    f = lambda T: np.sin(T).sum(1)
+    theta = np.array([0.3, -1.2, 0.5])
+    pairs = es_pair_estimates(f, theta, 0.2, 50, np.random.default_rng(9))
+    assert pairs.shape == (50, 3)
+    assert np.allclose(pairs.mean(0), es_gradient(f, theta, 0.2, 50, np.random.default_rng(9)))

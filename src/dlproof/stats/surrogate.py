@@ -64,7 +64,7 @@ import numpy as np
 from scipy.special import ndtr
 
 __all__ = ["SURROGATES", "zero_one_loss", "surrogate_loss", "conditional_risk_minimizer",
-           "margins", "smoothed_zero_one", "es_gradient", "score_function_gradient"]
+           "margins", "smoothed_zero_one", "es_pair_estimates", "es_gradient", "score_function_gradient"]
 
 SURROGATES = ("hinge", "logistic", "exponential", "squared_hinge")
 _LN2 = np.log(2.0)
@@ -159,13 +159,13 @@ def smoothed_zero_one(w, X, y, sigma: float) -> tuple[float, np.ndarray]:
     return value, grad
 
 
-def es_gradient(f: Callable[[np.ndarray], np.ndarray], theta, sigma: float, n_pairs: int,
-                rng: np.random.Generator) -> np.ndarray:
-    """Antithetic Gaussian-smoothing (ES) estimate of grad E f(theta + sigma eps), 2 n_pairs calls' worth.
+def es_pair_estimates(f: Callable[[np.ndarray], np.ndarray], theta, sigma: float, n_pairs: int,
+                      rng: np.random.Generator) -> np.ndarray:
+    """The N = ``n_pairs`` single-pair ES estimates (N, d), row j = [f(theta + sigma eps_j) -
+    f(theta - sigma eps_j)] eps_j / (2 sigma); their mean is :func:`es_gradient`.
 
-    ``f`` maps a batch of points (k, d) to values (k,) (one vectorised call with k = 2 n_pairs).
-    ``theta`` (d,). Returns g_hat (d,) = 1/(2 sigma N) sum_j [f(theta + sigma eps_j) - f(theta -
-    sigma eps_j)] eps_j.
+    ``f`` maps a batch of points (k, d) to values (k,) (one vectorised call with k = 2 N).
+    ``theta`` (d,). Means over disjoint groups of rows are independent estimates with fewer pairs.
     """
     theta = np.asarray(theta, np.float64)
     if theta.ndim != 1:
@@ -178,7 +178,19 @@ def es_gradient(f: Callable[[np.ndarray], np.ndarray], theta, sigma: float, n_pa
     if vals.shape != (2 * n,):
         raise ValueError(f"es_gradient: f must return shape ({2 * n},), got {vals.shape}")
     diff = vals[:n] - vals[n:]
-    return eps.T @ diff / (2 * sigma * n)
+    return eps * (diff / (2 * sigma))[:, None]
+
+
+def es_gradient(f: Callable[[np.ndarray], np.ndarray], theta, sigma: float, n_pairs: int,
+                rng: np.random.Generator) -> np.ndarray:
+    """Antithetic Gaussian-smoothing (ES) estimate of grad E f(theta + sigma eps), from 2 n_pairs
+    evaluations of f.
+
+    ``f`` maps a batch of points (k, d) to values (k,) (one vectorised call with k = 2 n_pairs).
+    ``theta`` (d,). Returns g_hat (d,) = 1/(2 sigma N) sum_j [f(theta + sigma eps_j) - f(theta -
+    sigma eps_j)] eps_j.
+    """
+    return es_pair_estimates(f, theta, sigma, n_pairs, rng).mean(axis=0)
 
 
 def score_function_gradient(rewards, grad_log_probs, baseline: str | None = "leave-one-out") -> np.ndarray:
