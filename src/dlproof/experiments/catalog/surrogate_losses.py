@@ -189,9 +189,9 @@ def run(cfg: RunConfig, report: Report) -> None:
     moved = float(np.linalg.norm(w_01 - w0))
     report.table("gradient descent from a bad start (training 0-1 error)",
                  ["cost descended", "start", "end", "||w_end - w_start||"],
-                 [["0-1 loss (FD gradient)", err_01[0], final_01, moved],
-                  ["logistic loss", err_log[0], final_log, float(np.linalg.norm(w_log - w0))],
-                  ["hinge loss (subgradient)", err_hin[0], final_hin, float(np.linalg.norm(w_hin - w0))]])
+                 [["0-1 loss (FD gradient)", float(err_01[0]), final_01, moved],
+                  ["logistic loss", float(err_log[0]), final_log, float(np.linalg.norm(w_log - w0))],
+                  ["hinge loss (subgradient)", float(err_hin[0]), final_hin, float(np.linalg.norm(w_hin - w0))]])
     report.claim("gd-on-zero-one-stuck",
                  en=f"Gradient descent on the 0-1 loss (finite-difference gradient) from a start with training error {err_01[0]:.2f} does not move at all: the parameters change by exactly 0.",
                  zh=f"从训练误差为 {err_01[0]:.2f} 的起点对 0-1 损失做梯度下降（有限差分梯度），参数完全不动：变化量恰好为 0。",
@@ -245,7 +245,7 @@ def run(cfg: RunConfig, report: Report) -> None:
     report.table("after the training error reaches 0 (mean over datasets)",
                  ["", "step", "train 0-1", "test 0-1", "train log-loss", "min normalised margin"],
                  [["first zero training error", float(hit.mean()), 0.0, float(test_hit.mean()), float(loss_hit.mean()), float(margin_hit.mean())],
-                  ["end", T, 0.0, float(test_end.mean()), float(loss_end.mean()), float(margin_end.mean())]])
+                  ["end", int(T), 0.0, float(test_end.mean()), float(loss_end.mean()), float(margin_end.mean())]])
     report.claim("test-error-falls-on-most-datasets",
                  en="The fall is typical, not an artefact of the average: the test error at the end is below its value at zero training error on at least 80% of the datasets (it is not guaranteed on every one).",
                  zh="这种下降是普遍现象，不是平均造成的假象：至少 80% 的数据集上，结束时的测试误差低于训练误差为 0 时的值（但并非每个数据集都必然如此）。",
@@ -298,7 +298,7 @@ def run(cfg: RunConfig, report: Report) -> None:
     slope = float(np.polyfit(np.log(dims), np.log(needed), 1)[0])
     report.table("ES: evaluations of the 0-1 loss for mean cosine 0.9 with the exact smoothed gradient",
                  ["dimension d", "evaluations", "evaluations / d", f"mean cosine at {2 * Ns[-1]} evaluations"],
-                 [[d, float(v), float(v / d), float(cos_table[i, -1])] for i, (d, v) in enumerate(zip(dims, needed))])
+                 [[int(d), float(v), float(v / d), float(cos_table[i, -1])] for i, (d, v) in enumerate(zip(dims, needed))])
     report.claim("es-cosine-high",
                  en=f"With {2 * Ns[-1]} evaluations of the 0-1 loss, the antithetic ES estimate has mean cosine above 0.93 with the exact gradient of the Gaussian-smoothed 0-1 loss, in every dimension up to {dims[-1]}.",
                  zh=f"用 {2 * Ns[-1]} 次 0-1 损失求值，对偶（antithetic）ES 估计与高斯平滑 0-1 损失的精确梯度的平均余弦在直到 {dims[-1]} 的每个维度上都超过 0.93。",
