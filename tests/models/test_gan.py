@@ -111,3 +111,14 @@ def test_networks_shapes_and_bad_logits():
         gan.generator_loss_minimax(tensor(np.zeros(5)))
     with pytest.raises(ValueError, match="sizes must be >= 1"):
         gan.GAN(data_dim=0, noise_dim=3, hidden=8, generator=rng)
+
+
+def test_wasserstein_1d_matches_scipy_and_shift():
+    scipy_stats = pytest.importorskip("scipy.stats")
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(0, 1, 500), rng.standard_t(3, 500) + 0.7
+    assert abs(gan.wasserstein_1d(a, b) - scipy_stats.wasserstein_distance(a, b)) < 1e-12
+    assert abs(gan.wasserstein_1d(a[:, None], a + 2.5) - 2.5) < 1e-12    # a pure shift costs its length
+    assert gan.wasserstein_1d(a, rng.permutation(a)) == 0.0
+    with pytest.raises(ValueError, match="equal length"):
+        gan.wasserstein_1d(a, b[:-1])

@@ -24,7 +24,7 @@ import dlproof.nn as nn
 import dlproof.nn.functional as F
 
 __all__ = ["mlp", "GAN", "discriminator_loss", "generator_loss_minimax", "generator_loss_non_saturating",
-           "optimal_discriminator", "value_at_optimal_discriminator", "jensen_shannon"]
+           "optimal_discriminator", "value_at_optimal_discriminator", "jensen_shannon", "wasserstein_1d"]
 
 
 def mlp(sizes: list[int], generator: np.random.Generator, dtype=np.float32) -> nn.Sequential:
@@ -109,3 +109,21 @@ def jensen_shannon(p: np.ndarray, q: np.ndarray, dx: float) -> float:
         kp = np.where(p > 0, p * np.log(p / m), 0.0)
         kq = np.where(q > 0, q * np.log(q / m), 0.0)
     return float(0.5 * np.sum(kp + kq) * dx)
+
+
+def wasserstein_1d(a: np.ndarray, b: np.ndarray) -> float:
+    """W_1 between the empirical distributions of two equally long 1-D samples.
+
+    In one dimension the optimal transport plan matches sorted samples, so
+    W_1 = int |F_a^{-1}(u) - F_b^{-1}(u)| du = mean_i |a_(i) - b_(i)| (order statistics).
+    ``a`` and ``b`` may be (n,) or (n, 1).
+    """
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if a.ndim == 2 and a.shape[1] == 1:
+        a = a[:, 0]
+    if b.ndim == 2 and b.shape[1] == 1:
+        b = b[:, 0]
+    if a.ndim != 1 or b.ndim != 1 or a.size != b.size or a.size == 0:
+        raise ValueError(f"wasserstein_1d: need two non-empty 1-D samples of equal length, got shapes "
+                         f"{np.shape(a)} and {np.shape(b)}")
+    return float(np.mean(np.abs(np.sort(a) - np.sort(b))))
