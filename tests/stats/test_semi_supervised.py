@@ -13,6 +13,7 @@ from dlproof.stats.semi_supervised import (
     LabelSpreading,
     SelfTraining,
     affinity,
+    class_mass_normalise,
     harmonic_solution,
     one_hot_labels,
     propagation_matrix,
@@ -198,3 +199,16 @@ def test_closed_form_names_an_unlabelled_component():
     y = np.array([0, 1, -1, -1, -1, -1, -1, -1, -1, -1])
     with pytest.raises(ValueError, match="connected component"):
         LabelPropagation(kernel="knn", n_neighbors=3, method="closed_form").fit(X, y)
+
+
+def test_class_mass_normalisation_sets_the_class_masses():
+    X, _, yl = moons_few_labels(n=120, n_lab=4, seed=12)
+    classes, Y, lab = one_hot_labels(yl)
+    F = harmonic_solution(propagation_matrix(affinity(X, "knn", n_neighbors=8)), Y, lab)
+    G = class_mass_normalise(F, lab)
+    np.testing.assert_allclose(G[~lab].sum(0) / G[~lab].sum(), [0.5, 0.5], atol=1e-12)
+    np.testing.assert_array_equal(G[lab], F[lab])
+    G = class_mass_normalise(F, lab, q=[0.2, 0.8])
+    np.testing.assert_allclose(G[~lab].sum(0), [0.2, 0.8], atol=1e-12)
+    with pytest.raises(ValueError, match="q must be"):
+        class_mass_normalise(F, lab, q=[1.0])

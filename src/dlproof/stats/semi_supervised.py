@@ -24,6 +24,10 @@ unlabelled rows, i.e. with the rows ordered (labelled l, unlabelled u)
     F_u = (I - T_uu)^{-1} T_ul Y_l,
 
 the minimiser of the graph energy (1/2) sum_ij W_ij ||F_i - F_j||^2 with F_l = Y_l fixed.
+With very few labels the harmonic function can give one class most of the mass; class mass
+normalisation (Zhu, Ghahramani & Lafferty 2003) rescales column c of F_u so that the classes
+receive masses in proportion q_c (default: the class frequencies among the labelled points),
+``class_mass_normalise``: F_uc <- q_c F_uc / sum_u F_uc.
 
 ## Label spreading (Zhou, Bousquet, Lal, Weston & Schoelkopf 2004)
 
@@ -66,7 +70,8 @@ import numpy as np
 from dlproof.stats.kernels import sq_dists
 
 __all__ = ["affinity", "one_hot_labels", "propagation_matrix", "spreading_matrix",
-           "harmonic_solution", "spreading_solution", "LabelPropagation", "LabelSpreading",
+           "harmonic_solution", "class_mass_normalise", "spreading_solution",
+           "LabelPropagation", "LabelSpreading",
            "SelfTraining"]
 
 
@@ -158,9 +163,34 @@ def harmonic_solution(T: np.ndarray, Y: np.ndarray, labelled: np.ndarray) -> np.
                          "(more neighbours, smaller gamma) or label a point there")
     u = ~labelled
     F = Y.copy()
-    A = np.eye(int(u.sum())) - T[np.ix_(u, u)]
-    F[u] = np.linalg.solve(A, T[np.ix_(u, labelled)] @ Y[labelled])
+    rhs = T[np.ix_(u, labelled)] @ Y[labelled]                   # T_ul Y_l
+    if np.count_nonzero(T) < 0.05 * T.size:                       # a kNN graph: sparse LU
+        from scipy.sparse import identity
+        from scipy.sparse.linalg import spsolve
+        Tuu = csr_matrix(T)[u][:, u]
+        F[u] = np.asarray(spsolve((identity(int(u.sum())) - Tuu).tocsc(), rhs)).reshape(rhs.shape)
+    else:
+        F[u] = np.linalg.solve(np.eye(int(u.sum())) - T[np.ix_(u, u)], rhs)
     return F
+
+
+def class_mass_normalise(F: np.ndarray, labelled: np.ndarray, q=None) -> np.ndarray:
+    """F (N, C) with the unlabelled rows' columns rescaled: F_uc <- q_c F_uc / sum_u F_uc.
+
+    q (C,) the desired class proportions, default the column means of F over the labelled rows.
+    The labelled rows are returned unchanged."""
+    F = np.asarray(F, dtype=np.float64)
+    labelled = np.asarray(labelled, dtype=bool)
+    if F.ndim != 2 or labelled.shape != (F.shape[0],):
+        raise ValueError(f"class_mass_normalise: F must be (N, C) and labelled (N,), got {F.shape} "
+                         f"and {labelled.shape}")
+    q = F[labelled].mean(axis=0) if q is None else np.asarray(q, dtype=np.float64)
+    if q.shape != (F.shape[1],) or np.any(q < 0):
+        raise ValueError(f"class_mass_normalise: q must be ({F.shape[1]},) non-negative, got {q.shape}")
+    mass = F[~labelled].sum(axis=0)
+    out = F.copy()
+    out[~labelled] *= q / np.where(mass > 0, mass, 1.0)
+    return out
 
 
 def spreading_solution(S: np.ndarray, Y: np.ndarray, alpha: float) -> np.ndarray:
