@@ -212,3 +212,15 @@ def test_class_mass_normalisation_sets_the_class_masses():
     np.testing.assert_allclose(G[~lab].sum(0), [0.2, 0.8], atol=1e-12)
     with pytest.raises(ValueError, match="q must be"):
         class_mass_normalise(F, lab, q=[1.0])
+
+
+def test_harmonic_solution_sparse_equals_dense():
+    from scipy.sparse import csr_matrix
+    X, _, yl = moons_few_labels(n=150, n_lab=6, seed=13)
+    _, Y, lab = one_hot_labels(yl)
+    T = propagation_matrix(affinity(X, "knn", n_neighbors=6))
+    dense = harmonic_solution(T, Y, lab)                      # 4% non-zeros: the sparse path
+    np.testing.assert_allclose(harmonic_solution(csr_matrix(T), Y, lab), dense, atol=1e-12)
+    Tr = propagation_matrix(affinity(X, "rbf", gamma=2.0))    # dense path
+    np.testing.assert_allclose(harmonic_solution(csr_matrix(Tr), Y, lab), harmonic_solution(Tr, Y, lab),
+                               atol=1e-10)

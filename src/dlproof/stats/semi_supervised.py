@@ -149,28 +149,35 @@ def _normalise_rows(F: np.ndarray) -> np.ndarray:
     return F / np.where(s == 0, 1.0, s)
 
 
-def harmonic_solution(T: np.ndarray, Y: np.ndarray, labelled: np.ndarray) -> np.ndarray:
-    """F (N, C): F_l = Y_l and F_u = (I - T_uu)^{-1} T_ul Y_l (the fixed point of propagation)."""
-    from scipy.sparse import csr_matrix
+def harmonic_solution(T, Y: np.ndarray, labelled: np.ndarray) -> np.ndarray:
+    """F (N, C): F_l = Y_l and F_u = (I - T_uu)^{-1} T_ul Y_l (the fixed point of propagation).
+
+    T (N, N) dense or ``scipy.sparse``; a sparse (or mostly zero dense) T is solved by sparse LU,
+    which is what makes a 10-NN graph on thousands of points cheap."""
+    from scipy import sparse
     from scipy.sparse.csgraph import connected_components
 
-    n_comp, comp = connected_components(csr_matrix(T > 0), directed=True, connection="weak")
+    labelled = np.asarray(labelled, dtype=bool)
+    if sparse.issparse(T) or np.count_nonzero(T) < 0.05 * T.size:
+        T = sparse.csr_matrix(T)
+    n_comp, comp = connected_components(T, directed=True, connection="weak")
     reached = np.zeros(n_comp, dtype=bool)
     reached[comp[labelled]] = True
     if not reached.all():
         raise ValueError(f"harmonic_solution: {int((~reached).sum())} connected component(s) of the "
                          "graph hold no labelled point, so I - T_uu is singular; connect the graph "
                          "(more neighbours, smaller gamma) or label a point there")
-    u = ~labelled
-    F = Y.copy()
-    rhs = T[np.ix_(u, labelled)] @ Y[labelled]                   # T_ul Y_l
-    if np.count_nonzero(T) < 0.05 * T.size:                       # a kNN graph: sparse LU
-        from scipy.sparse import identity
+    u, lab = np.flatnonzero(~labelled), np.flatnonzero(labelled)
+    F = np.array(Y, dtype=np.float64)
+    if sparse.issparse(T):
         from scipy.sparse.linalg import spsolve
-        Tuu = csr_matrix(T)[u][:, u]
-        F[u] = np.asarray(spsolve((identity(int(u.sum())) - Tuu).tocsc(), rhs)).reshape(rhs.shape)
+        rows = T[u]
+        rhs = np.asarray(rows[:, lab] @ F[lab])                    # T_ul Y_l
+        A = (sparse.identity(len(u)) - rows[:, u]).tocsc()        # I - T_uu
+        F[u] = np.asarray(spsolve(A, rhs)).reshape(rhs.shape)
     else:
-        F[u] = np.linalg.solve(np.eye(int(u.sum())) - T[np.ix_(u, u)], rhs)
+        rhs = T[np.ix_(u, lab)] @ F[lab]
+        F[u] = np.linalg.solve(np.eye(len(u)) - T[np.ix_(u, u)], rhs)
     return F
 
 
