@@ -36,6 +36,7 @@ from dlproof.stats.semi_supervised import (
 )
 
 N_POOL, N_TEST, K_GRAPH = 1000, 1000, 10
+NOISE = 0.10                         # moons noise: the two moons stay apart (no bridge in the 10-NN graph)
 GAMMA = 20.0                         # Parzen window exp(−γ‖x − x'‖²) on standardised moons, σ ≈ 0.16
 
 
@@ -58,8 +59,8 @@ class ParzenVote:
 
 def task(rng, kind: str):
     """Pool (1000) and test (1000) sets of two moons; kind 'cut' relabels by y = 1[x₁ > 0]."""
-    X, y = two_moons(N_POOL, rng)
-    Xt, yt = two_moons(N_TEST, rng)
+    X, y = two_moons(N_POOL, rng, noise=NOISE)
+    Xt, yt = two_moons(N_TEST, rng, noise=NOISE)
     if kind == "cut":
         y, yt = (X[:, 0] > 0).astype(np.int64), (Xt[:, 0] > 0).astype(np.int64)
     return X, y, Xt, yt
@@ -143,40 +144,46 @@ def run(cfg: RunConfig, report: Report) -> None:
     report.claim(
         "propagation-beats-supervised-on-moons",
         en="Two moons, 4 labelled and 1000 unlabelled points: label propagation on the 10-NN graph beats the better of "
-           "two supervised learners given the same 4 labels (1-NN, Parzen vote) by more than 0.08 in test accuracy "
-           "(≈ 0.83 → ≈ 0.98, mean over draws of the labels).",
+           "two supervised learners given the same 4 labels (1-NN, Parzen vote) by more than 0.1 in test accuracy "
+           "(≈ 0.83 → ≈ 0.99, mean over draws of the labels).",
         zh="双月数据，4 个有标签点加 1000 个无标签点：10 近邻图上的标签传播比只用这 4 个标签的两个监督学习器中较好的一个"
-           "（1-NN、Parzen 投票）测试准确率高 0.08 以上（约 0.83 → 约 0.98，对多次随机抽取的标签取平均）。",
-        value=gain["moons"], op=">", threshold=0.08, expression="acc(propagation) − acc(best supervised), moons")
+           "（1-NN、Parzen 投票）测试准确率高 0.1 以上（约 0.83 → 约 0.99，对多次随机抽取的标签取平均）。",
+        value=gain["moons"], op=">", threshold=0.1, expression="acc(propagation) − acc(best supervised), moons")
     report.claim(
         "propagation-cuts-the-error",
-        en="… which is more than halving the error rate: error(propagation) / error(best supervised) on the moons.",
-        zh="……也就是把错误率降到一半以下：错误率(传播) / 错误率(最好的监督学习器)，双月数据。",
-        value=err_ratio, op="<", threshold=0.5, expression="err(propagation) / err(best supervised)")
+        en="… which cuts the error rate more than tenfold: error(propagation) / error(best supervised) on the moons.",
+        zh="……也就是把错误率降到十分之一以下：错误率(传播) / 错误率(最好的监督学习器)，双月数据。",
+        value=err_ratio, op="<", threshold=0.1, expression="err(propagation) / err(best supervised)")
     st_gain = res["moons"]["self-training"] - res["moons"]["supervised (best)"]
     report.claim(
         "self-training-helps-on-moons",
         en="Self-training (pseudo-labelling: refit the Parzen vote with every unlabelled point whose top probability "
-           "exceeds 0.99, repeat) also beats the best supervised learner on the moons, by more than 0.03.",
+           "exceeds 0.99, repeat) also beats the best supervised learner on the moons, by more than 0.03, but by less than propagation (≈ 0.83 → ≈ 0.92).",
         zh="自训练（伪标签：把最大概率超过 0.99 的无标签点连同预测标签加入训练集，重新拟合 Parzen 投票，反复进行）"
-           "在双月数据上也超过最好的监督学习器 0.03 以上。",
+           "在双月数据上也超过最好的监督学习器 0.03 以上，但不如传播（约 0.83 → 约 0.92）。",
         value=st_gain, op=">", threshold=0.03, expression="acc(self-training) − acc(best supervised), moons")
     report.claim(
-        "no-gain-when-labels-cut-clusters",
-        en="When the labels cut across the clusters (y = 1[x₁ > 0] on the same points), the unlabelled data do not help: "
-           "propagation's gain over the best supervised learner is below 0.01, in fact negative (it spreads each label "
-           "along its moon, across the true boundary).",
-        zh="当标签横切簇时（同样的点，y = 1[x₁ > 0]），无标签数据没有帮助：传播相对最好的监督学习器的增益低于 0.01，"
-           "实际上是负的（它把每个标签沿着所在的月牙扩散，越过了真正的边界）。",
-        value=gain["cut"], op="<", threshold=0.01, expression="acc(propagation) − acc(best supervised), cut labels")
+        "propagation-hurts-when-labels-cut-clusters",
+        en="When the labels cut across the clusters (y = 1[x₁ > 0] on the same points), the unlabelled data hurt: "
+           "propagation is less accurate than the best supervised learner on the same 4 labels, by more than 0.02 "
+           "(≈ 0.84 → ≈ 0.74): it spreads each label along its moon, across the true boundary.",
+        zh="当标签横切簇时（同样的点，y = 1[x₁ > 0]），无标签数据反而有害：传播比只用同样 4 个标签的最好监督学习器准确率低 0.02 以上"
+           "（约 0.84 → 约 0.74）：它把每个标签沿着所在的月牙扩散，越过了真正的边界。",
+        value=gain["cut"], op="<", threshold=-0.02, expression="acc(propagation) − acc(best supervised), cut labels")
     report.claim(
         "same-method-opposite-effect",
         en="The same method on the same inputs: its gain on the moons exceeds its gain on the cut labels by more than "
-           "0.1; only the relation between p(x) and p(y|x) changed.",
-        zh="同一方法、同样的输入：在双月标签上的增益比在横切标签上的增益大 0.1 以上；改变的只是 p(x) 与 p(y|x) 的关系。",
-        value=gain["moons"] - gain["cut"], op=">", threshold=0.1, expression="gain(moons) − gain(cut)")
+           "0.15; only the relation between p(x) and p(y|x) changed.",
+        zh="同一方法、同样的输入：在双月标签上的增益比在横切标签上的增益大 0.15 以上；改变的只是 p(x) 与 p(y|x) 的关系。",
+        value=gain["moons"] - gain["cut"], op=">", threshold=0.15, expression="gain(moons) − gain(cut)")
     st_cut = res["cut"]["self-training"] - res["cut"]["supervised (best)"]
-    report.metric("self_training_gain_cut", st_cut)
+    report.claim(
+        "self-training-no-gain-on-cut",
+        en="Self-training does not help on the cut labels either: its gain over the best supervised learner is below "
+           "0.03 (mean ≈ −0.015, against ≈ +0.09 on the moons): confident pseudo-labels grow along the moons, across the cut.",
+        zh="在横切标签上自训练同样没有帮助：相对最好的监督学习器的增益低于 0.03（平均约 −0.015，双月上约 +0.09）："
+           "高置信的伪标签沿着月牙生长，越过了切分线。",
+        value=st_cut, op="<", threshold=0.03, expression="acc(self-training) − acc(best supervised), cut labels")
 
     # accuracy against the number of labels (moons)
     X, y, Xt, yt, g = keep["moons"]
@@ -196,9 +203,9 @@ def run(cfg: RunConfig, report: Report) -> None:
     report.claim(
         "gain-shrinks-with-labels",
         en="The gain is largest when labels are scarce: gain at 2 labels per class minus gain at 32 labels per class "
-           "(moons), above 0.07; with 64 labels the supervised learners are already near the ceiling.",
-        zh="标签越少增益越大：每类 2 个标签时的增益减去每类 32 个标签时的增益（双月）大于 0.07；有 64 个标签时监督学习器已接近上限。",
-        value=gains[1] - gains[-1], op=">", threshold=0.07, expression="gain(2/class) − gain(32/class)")
+           "(moons), above 0.08; with 64 labels the supervised learners are already near the ceiling.",
+        zh="标签越少增益越大：每类 2 个标签时的增益减去每类 32 个标签时的增益（双月）大于 0.08；有 64 个标签时监督学习器已接近上限。",
+        value=gains[1] - gains[-1], op=">", threshold=0.08, expression="gain(2/class) − gain(32/class)")
 
     # digits, 5 labels per class, transductive accuracy on the unlabelled points
     Xd, yd = digits()
@@ -244,7 +251,10 @@ def run(cfg: RunConfig, report: Report) -> None:
     sub = np.random.default_rng(cfg.seed).permutation(N_TEST)[:600]
     for row, kind in enumerate(("moons", "cut")):
         X, y, Xt, yt, g = keep[kind]
-        yl = draw_labels(np.random.default_rng([cfg.seed, 7]), y, 2)
+        rng_fig = np.random.default_rng([cfg.seed, 7])
+        cands = [draw_labels(rng_fig, y, 2) for _ in range(5)]  # show a typical draw: median propagation accuracy
+        accs = [np.mean(g.extend(propagate(g.T, c)) == yt) for c in cands]
+        yl = cands[int(np.argsort(accs)[2])]
         lab = np.flatnonzero(yl != -1)
         preds = {"supervised: 1-NN on 4 labels": y[lab][g.D2[:, lab].argmin(axis=1)],
                  "label propagation": g.extend(propagate(g.T, yl))}
@@ -259,8 +269,8 @@ def run(cfg: RunConfig, report: Report) -> None:
             if row == 0 and col == 0:
                 ax.legend(fontsize=7, loc="lower left")
     report.figure("predictions", fig,
-                  en="Test predictions (colour) from 4 labelled points (stars); circled points are wrong. Top: two moons, propagation follows each moon. Bottom: labels cut by x₁ > 0, propagation still follows the moons and gets the cut wrong.",
-                  zh="由 4 个有标签点（星号）得到的测试点预测（颜色）；圈出的点是错的。上：双月，传播沿着每个月牙。下：标签按 x₁ > 0 横切，传播仍沿着月牙走，把切分弄错了。")
+                  en="Test predictions (colour) from 4 labelled points (stars; the draw with the median propagation accuracy of five); circled points are wrong. Top: two moons, propagation follows each moon. Bottom: labels cut by x₁ > 0, propagation still follows the moons and gets the cut wrong.",
+                  zh="由 4 个有标签点（星号；五次抽取中传播准确率居中的一次）得到的测试点预测（颜色）；圈出的点是错的。上：双月，传播沿着每个月牙。下：标签按 x₁ > 0 横切，传播仍沿着月牙走，把切分弄错了。")
 
     fig, ax = new_figure(size=(5.2, 3.8))
     ax.plot([2 * c for c in counts], [c["supervised (best)"] for c in curve], "o-", label="best supervised (labels only)")
