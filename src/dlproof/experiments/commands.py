@@ -5,10 +5,21 @@
     comparison, verdict) and where the figures went; exit code 1 when a claim fails or a
     measurement is NaN/inf, 2 for an unknown id or bad option.
 
-``dlproof check [--topic T] [--full] [--seed N] [--json] [--no-cache] [--lang zh|en]``
-    runs every experiment (or those of one topic: the experiments its questions list, plus those
-    that name one of its questions), prints every claim with its measured value and verdict, and
-    exits 1 when any claim fails or any experiment raised (the others still run).
+``dlproof check [IDS...] [--topic T] [--full] [--seed N] [--jobs N] [--json] [--no-cache] [--lang zh|en]``
+    runs every experiment (or the named ones, plus those of one topic: the experiments its
+    questions list and those that name one of its questions), with a progress bar per running
+    experiment, prints every claim with its measured value and verdict, and exits 1 when any
+    claim fails or any experiment raised (the others still run), 2 for an unknown id or topic.
+    ``--jobs N`` (default 1) runs them through the runner and its cache in N worker processes
+    (:mod:`dlproof.experiments.workers`); the output is the same as serially.
+
+``dlproof check --seeds 0-9 [IDS...] [--topic T] [--full] [--jobs N] [--json]``
+    the seed sweep (:mod:`dlproof.experiments.sweep`): every selected experiment on every seed
+    (uncached, figures discarded), in N worker processes (default: the number of cores); a table
+    per claim of how many seeds hold, min/median/max of the measured value and the seeds it failed
+    on (or JSON), then one line per failing (experiment, claim, seed) with value and threshold.
+    Exit 1 when any claim fails on any seed, a run raised or measured NaN/inf; 2 for a bad seed
+    list (``--seeds x``) or an unknown id.
 
 ``dlproof check --full --snapshot [--all] [--jobs N] [--seeds 0-9] [--sweep-modes smoke,full]``
     (re)writes the evidence snapshot shipped with the package (only from a source checkout):
@@ -182,8 +193,9 @@ def register(app: typer.Typer) -> None:
             _write_snapshot(console, full=full, seed=seed, ids=ids, rerun_all=rerun_all,
                             jobs=jobs or 1, seeds=seeds, sweep_modes=sweep_modes)
             return
-        if rerun_all:
-            console.print("[red]error:[/red] --all goes with --snapshot")
+        if rerun_all or sweep_modes != "smoke":
+            console.print("[red]error:[/red] --all and --sweep-modes go with --snapshot "
+                          "(a sweep without it runs one mode: smoke, or --full)")
             raise typer.Exit(2)
         if seeds is not None:
             _check_sweep(console, ids=ids, full=full, seeds=seeds, jobs=jobs, as_json=as_json)
