@@ -23,7 +23,8 @@ snapshot writer (:mod:`dlproof.experiments.snapshot_build`)::
   the exception's ``"Type: message"`` (then ``out`` is None). One failing task never stops the
   others. ``on_progress(key, fraction, message)`` relays the experiment's ``report.progress``
   calls (from a worker through a queue, at most every 0.1 s per task), starting with
-  ``(key, 0.0, "start")`` when a worker picks the task up.
+  ``(key, 0.0, "start")`` when a worker picks the task up; none comes after the task's
+  ``on_done``.
 """
 
 from __future__ import annotations
@@ -182,6 +183,8 @@ def run_tasks(tasks: list[Task], *, jobs: int = 1, on_done: Done,
             else:
                 os.environ[k] = v
 
+    finished: set = set()
+
     def drain() -> None:
         if progress_queue is None:
             return
@@ -190,7 +193,8 @@ def run_tasks(tasks: list[Task], *, jobs: int = 1, on_done: Done,
                 key, fraction, message = progress_queue.get_nowait()
             except (queue_mod.Empty, OSError, ValueError):
                 return
-            on_progress(key, fraction, message)
+            if key not in finished:  # a late message may arrive after the task's result
+                on_progress(key, fraction, message)
 
     with pool:
         pending = set(futures)
@@ -201,6 +205,7 @@ def run_tasks(tasks: list[Task], *, jobs: int = 1, on_done: Done,
                 drain()
                 for fut in done:
                     task = futures[fut]
+                    finished.add(task.key)
                     try:
                         out = fut.result()
                     except Exception as exc:
