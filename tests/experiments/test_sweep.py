@@ -167,6 +167,8 @@ def test_check_bad_input_exits_2(app):
     assert res.exit_code == 2 and "unknown experiment 'kkt-condition'" in res.output
     res = CliRunner().invoke(app, ["check", "kkt-condition"])
     assert res.exit_code == 2 and "did you mean kkt-conditions" in res.output
+    res = CliRunner().invoke(app, ["check", "--seed", "3", "--seeds", "0-1", "kkt-conditions"])
+    assert res.exit_code == 2 and "either --seed N or --seeds" in res.output
     res = CliRunner().invoke(app, ["check", "--all"])
     assert res.exit_code == 2 and "--snapshot" in res.output
 

@@ -198,6 +198,9 @@ def register(app: typer.Typer) -> None:
                           "(a sweep without it runs one mode: smoke, or --full)")
             raise typer.Exit(2)
         if seeds is not None:
+            if seed != 0:
+                console.print("[red]error:[/red] give either --seed N or --seeds LIST")
+                raise typer.Exit(2)
             _check_sweep(console, ids=ids, full=full, seeds=seeds, jobs=jobs, as_json=as_json)
             return
         _check_one_seed(console, ids=ids, full=full, seed=seed, jobs=jobs or 1, as_json=as_json,
