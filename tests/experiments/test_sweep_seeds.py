@@ -6,8 +6,8 @@ run_sweep`, what ``dlproof check --seeds 1,2 --jobs 2`` does), once per session,
 that every claim holds on every seed, no run raised and nothing was NaN/inf. The failure message
 names the experiment, claim, seed, measured value and threshold.
 
-Measured (BENCHMARKS.md): 338 s wall for the 81 experiments of 2026-12-04 on 2 cores shared with
-other jobs (load average 7-10); about 2 min of CPU, so about 70 s on 2 idle cores.
+Measured (BENCHMARKS.md): 54 s wall for the 81 experiments of 2026-12-04 on 2 idle cores (103 s
+of CPU); 338 s on 2 cores shared with other jobs (load average 7-10).
 Environment variables widen it (the documented full sweep is ``dlproof check --seeds 0-9`` and
 ``--full``):
 
