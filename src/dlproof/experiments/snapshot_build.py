@@ -8,7 +8,8 @@ It (re)measures experiments in full mode with seed 0 and rewrites the package's 
   reruns every one. Entries of experiments that are no longer registered are dropped with their
   figures.
 * **Parallel.** ``--jobs N`` runs N worker processes (spawned, one BLAS thread each: the runner's
-  convention, so numbers do not depend on N). ``--jobs 1`` runs in this process.
+  convention, so numbers do not depend on N; :mod:`dlproof.experiments.workers`, shared with
+  ``dlproof check --jobs/--seeds``). ``--jobs 1`` runs in this process.
 * **Checkpointed.** ``index.json`` is rewritten atomically after every finished experiment, and an
   experiment's figures are swapped in as one directory rename, so an interrupted writer keeps
   what it finished; rerunning it continues where it stopped.
@@ -16,7 +17,8 @@ It (re)measures experiments in full mode with seed 0 and rewrites the package's 
   older version"); a report whose claims do not all hold is written as measured. Both make the
   command exit 1 and are listed.
 * **Seed sweep** (``--seeds 0-9``, modes from ``--sweep-modes``, default smoke): per claim how
-  many seeds it held on, and the min/median/max value; kept until the experiment's code changes.
+  many seeds it held on, and the min/median/max value (:func:`dlproof.experiments.sweep.claim_stats`,
+  as ``dlproof check --seeds`` reports it); kept until the experiment's code changes.
 
 Figures are saved as SVG only. A figure whose SVG exceeds :data:`SVG_BUDGET` bytes is saved again
 with its dense artists (long lines, big collections) rasterized, so the package stays small.
@@ -26,7 +28,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,7 +35,6 @@ from pathlib import Path
 
 SVG_BUDGET = 200_000  # bytes per figure before dense artists are rasterized
 DENSE_POINTS = 400  # a line or collection with more points than this is "dense"
-BLAS_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 class SnapshotError(Exception):
@@ -58,21 +58,14 @@ class BuildResult:
 
 
 def parse_seeds(spec: str) -> list[int]:
-    """``"0-9"`` -> [0..9]; ``"0,3,5-6"`` -> [0, 3, 5, 6]."""
-    out: list[int] = []
+    """``"0-9"`` -> [0..9]; ``"0,3,5-6"`` -> [0, 3, 5, 6] (:func:`dlproof.experiments.sweep.parse_seeds`)."""
+    from dlproof.experiments.sweep import SweepError
+    from dlproof.experiments.sweep import parse_seeds as parse
+
     try:
-        for part in spec.split(","):
-            part = part.strip()
-            if "-" in part:
-                a, b = part.split("-", 1)
-                out.extend(range(int(a), int(b) + 1))
-            elif part:
-                out.append(int(part))
-    except ValueError:
-        raise SnapshotError(f"--seeds {spec!r}: use a list such as 0-9 or 0,2,5") from None
-    if not out or min(out) < 0 or len(out) > 100:
-        raise SnapshotError(f"--seeds {spec!r}: between 1 and 100 seeds, none negative")
-    return sorted(set(out))
+        return parse(spec)
+    except SweepError as exc:
+        raise SnapshotError(str(exc)) from None
 
 
 def check_writable(directory: Path, default: bool) -> None:
@@ -90,7 +83,7 @@ def check_writable(directory: Path, default: bool) -> None:
         raise SnapshotError(f"cannot write the snapshot: {probe} is not writable")
 
 
-# ---- measuring (runs in a worker process, or here with --jobs 1) -----------------------------
+# ---- figures (saved in the worker that measured them) ----------------------------------------
 
 def _rasterize_dense(fig) -> int:
     """Mark the dense artists of ``fig`` rasterized; returns how many."""
@@ -131,56 +124,16 @@ def save_svg(fig, directory: Path, name: str) -> Path:
     return target
 
 
-def measure(experiment_id: str, mode: str, seed: int, figure_dir: str | None) -> dict:
-    """Run one experiment as the runner does (one BLAS thread, NaN bookkeeping); with
-    ``figure_dir``, save its figures there as SVG. Returns the report dict and the duration."""
-    from dlproof.experiments import figures, registry, runner
-
-    exp = registry.get(experiment_id)
-    config = registry.RunConfig(mode=mode, seed=seed)
-    report = registry.Report(exp.id, config)
-    started = time.perf_counter()
-    try:
-        with runner._single_threaded_blas():
-            exp.func(config, report)
-        if not report.claims:
-            raise registry.ExperimentError(f"experiment {exp.id!r} made no claims")
-        if figure_dir is not None:
-            for fig in report.figures:
-                path = save_svg(fig.fig, Path(figure_dir), fig.name)
-                fig.paths = {"svg": str(path)}
-    finally:
-        for fig in report.figures:
-            if fig.fig is not None:
-                figures.close(fig.fig)
-                fig.fig = None
-    runner._mark_nonfinite(report)
-    return {"report": report.to_dict(), "duration_s": time.perf_counter() - started}
-
-
-def _worker_init() -> None:
-    for name in BLAS_ENV:
-        os.environ[name] = "1"
-
-
 # ---- the build -------------------------------------------------------------------------------
 
 def _sweep_stats(results: dict[int, dict]) -> dict:
-    from dlproof.experiments.registry import Report
+    """The snapshot's record of a sweep: the seeds, and per claim held/of/min/median/max."""
+    from dlproof.experiments.sweep import claim_stats
 
-    per_claim: dict[str, list[tuple[float, bool]]] = {}
-    for seed in sorted(results):
-        rep = Report.from_dict(results[seed]["report"])
-        for c in rep.claims:
-            per_claim.setdefault(c.id, []).append((c.value, c.holds))
-    claims = {}
-    for cid, vals in per_claim.items():
-        finite = [v for v, _ in vals if v == v and abs(v) != float("inf")]
-        claims[cid] = {"held": sum(h for _, h in vals), "of": len(vals),
-                       "min": min(finite) if finite else None,
-                       "max": max(finite) if finite else None,
-                       "median": statistics.median(finite) if finite else None}
-    return {"seeds": sorted(results), "claims": claims}
+    stats = claim_stats({seed: out["report"] for seed, out in results.items()})
+    keep = ("held", "of", "min", "max", "median")
+    return {"seeds": sorted(results),
+            "claims": {cid: {k: st[k] for k in keep} for cid, st in stats.items()}}
 
 
 def build(ids: list[str] | None = None, *, rerun_all: bool = False, jobs: int = 1,
@@ -189,10 +142,7 @@ def build(ids: list[str] | None = None, *, rerun_all: bool = False, jobs: int = 
           log: Callable[[str], None] = print) -> BuildResult:
     """Bring the snapshot up to date (see the module doc); ``ids`` restricts it to some
     experiments (the others' entries are kept as they are)."""
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-    from multiprocessing import get_context
-
-    from dlproof.experiments import registry, snapshot
+    from dlproof.experiments import registry, snapshot, workers
     from dlproof.experiments.sources import source_version
 
     default = evidence_dir is None
@@ -268,58 +218,25 @@ def build(ids: list[str] | None = None, *, rerun_all: bool = False, jobs: int = 
 
     staging.mkdir(parents=True, exist_ok=True)
     try:
-        if jobs == 1:
-            for eid in todo:
-                try:
-                    out = measure(eid, "full", 0, str(staging / eid))
-                except Exception as exc:  # one broken experiment must not stop the others
-                    res.errors[eid] = f"{type(exc).__name__}: {exc}"
-                    report_line(eid, "ERROR " + res.errors[eid], False, None)
-                    continue
+        tasks = [workers.Task((eid, None, None), eid, "full", 0, str(staging / eid))
+                 for eid in todo]
+        tasks += [workers.Task((eid, mode, s), eid, mode, s) for eid, mode, s in sweeps]
+
+        def done(key, out: dict | None, error: str | None) -> None:
+            eid, mode, s = key
+            if error is not None:
+                name = eid if mode is None else f"{eid} ({mode}, seed {s})"
+                res.errors[name] = error
+                if mode is None:
+                    report_line(eid, "ERROR " + error, False, None)
+            elif mode is None:
                 commit_main(eid, out)
                 report_line(eid, "claims fail: " + ", ".join(res.failing.get(eid, [])),
                             eid not in res.failing, out["duration_s"])
-            for eid, mode, s in sweeps:
-                try:
-                    sweep_out.setdefault((eid, mode), {})[s] = measure(eid, mode, s, None)
-                except Exception as exc:
-                    res.errors[f"{eid} ({mode}, seed {s})"] = f"{type(exc).__name__}: {exc}"
-        else:
-            saved = {k: os.environ.get(k) for k in BLAS_ENV}
-            _worker_init()  # inherited by the spawned workers
-            try:
-                pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"),
-                                           initializer=_worker_init)
-            finally:
-                for k, v in saved.items():
-                    if v is None:
-                        os.environ.pop(k, None)
-                    else:
-                        os.environ[k] = v
-            with pool:
-                futs = {pool.submit(measure, eid, "full", 0, str(staging / eid)): (eid, None, None)
-                        for eid in todo}
-                futs.update({pool.submit(measure, eid, mode, s, None): (eid, mode, s)
-                             for eid, mode, s in sweeps})
-                pending = set(futs)
-                while pending:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for fut in done:
-                        eid, mode, s = futs[fut]
-                        try:
-                            out = fut.result()
-                        except Exception as exc:
-                            key = eid if mode is None else f"{eid} ({mode}, seed {s})"
-                            res.errors[key] = f"{type(exc).__name__}: {exc}"
-                            if mode is None:
-                                report_line(eid, "ERROR " + res.errors[key], False, None)
-                            continue
-                        if mode is None:
-                            commit_main(eid, out)
-                            report_line(eid, "claims fail: " + ", ".join(res.failing.get(eid, [])),
-                                        eid not in res.failing, out["duration_s"])
-                        else:
-                            sweep_out.setdefault((eid, mode), {})[s] = out
+            else:
+                sweep_out.setdefault((eid, mode), {})[s] = out
+
+        workers.run_tasks(tasks, jobs=jobs, on_done=done)
         res.rerun = [eid for eid in todo if eid not in res.errors]
         for (eid, mode), results in sorted(sweep_out.items()):
             if eid in entries and entries[eid]["source_version"] == versions[eid] \
