@@ -89,6 +89,8 @@ def _np(x) -> np.ndarray:
     """A NumPy copy of a torch tensor, a dlproof Tensor, or an array."""
     if x is None:
         return None
+    if isinstance(x, np.ndarray):
+        return x.copy()
     if type(x).__module__.startswith("torch"):
         return x.detach().cpu().numpy().copy()
     data = getattr(x, "data", x)
@@ -397,6 +399,89 @@ def build_ce(batch: int, classes: int):
     return build
 
 
+class _ReplayUniforms:
+    """Stands in for a ``numpy.random.Generator`` whose ``random(shape)`` calls return pre-drawn
+    uniforms, in a fixed cycle: both libraries then threshold the *same* numbers, so even the
+    Bernoulli samples of a Gibbs step compare exactly in the parity check."""
+
+    def __init__(self, arrays):
+        self.arrays, self.i = list(arrays), 0
+
+    def random(self, shape):
+        u = self.arrays[self.i % len(self.arrays)]
+        self.i += 1
+        if tuple(u.shape) != tuple(shape):
+            raise ValueError(f"replayed uniforms have shape {u.shape}, the caller asked {shape}")
+        return u
+
+
+def build_rbm(dtype: str, tiny: bool, dl_uniform_seed: int | None = None) -> Case:
+    """One CD-1 step of a Bernoulli RBM (``dlproof.models.rbm.RBM.cd_gradient`` with k = 1, then
+    ``apply_gradient``), against the same step in plain torch ops.
+
+    h ~ p(h|v) by ``u1 < sigmoid(v W^T + c)``, v' ~ p(v|h) by ``u2 < sigmoid(h W + b)`` with
+    shared pre-drawn uniforms u1 (N, H), u2 (N, V); dW = (p(h|v)^T v - p(h|v')^T v') / N,
+    db = mean(v - v'), dc = mean(p(h|v) - p(h|v')); W += lr dW, b += lr db, c += lr dc.
+    ``dl_uniform_seed`` (a negative control for the tests) gives dlproof other uniforms.
+    """
+    import torch
+
+    from dlproof.models.rbm import RBM
+
+    n, nv, nh = (4, 6, 5) if tiny else (64, 784, 256)
+    lr = 0.05
+    rng = np.random.default_rng(SEED)
+    v = (rng.random((n, nv)) < 0.3).astype(dtype)        # binary data, ~30% ones (like MNIST)
+    W0 = (0.1 * rng.standard_normal((nh, nv))).astype(dtype)
+    b0 = (0.1 * rng.standard_normal(nv)).astype(dtype)
+    c0 = (0.1 * rng.standard_normal(nh)).astype(dtype)
+    u_h, u_v = rng.random((n, nh)).astype(dtype), rng.random((n, nv)).astype(dtype)
+
+    rbm = RBM(nv, nh, W=W0.copy(), b=b0.copy(), c=c0.copy(), dtype=np.dtype(dtype).type)
+    if dl_uniform_seed is None:
+        replay = _ReplayUniforms([u_h, u_v])
+    else:
+        other = np.random.default_rng(dl_uniform_seed)
+        replay = _ReplayUniforms([other.random(u.shape).astype(dtype) for u in (u_h, u_v)])
+    dh: dict = {}
+
+    def dl_step():
+        grads, _ = rbm.cd_gradient(v, 1, replay)
+        rbm.apply_gradient(grads, lr)
+        dh["grads"] = grads
+
+    tv, tW, tb, tc = (torch.from_numpy(a.copy()) for a in (v, W0, b0, c0))
+    tuh, tuv = torch.from_numpy(u_h.copy()), torch.from_numpy(u_v.copy())
+    th: dict = {}
+
+    def torch_step():
+        with torch.no_grad():
+            ph = torch.sigmoid(torch.addmm(tc, tv, tW.t()))        # p(h | v)       (N, H)
+            h = (tuh < ph).to(tv.dtype)
+            pv = torch.sigmoid(torch.addmm(tb, h, tW))              # p(v | h)       (N, V)
+            vn = (tuv < pv).to(tv.dtype)
+            phn = torch.sigmoid(torch.addmm(tc, vn, tW.t()))        # p(h | v')      (N, H)
+            dW = (ph.t() @ tv - phn.t() @ vn) / n
+            db = (tv - vn).mean(0)
+            dc = (ph - phn).mean(0)
+            tW.add_(dW, alpha=lr)
+            tb.add_(db, alpha=lr)
+            tc.add_(dc, alpha=lr)
+            th["grads"] = (dW, db, dc)
+
+    def dl_state():
+        dW, db, dc = dh["grads"]
+        return {"grad.W": _np(dW), "grad.b": _np(db), "grad.c": _np(dc), "param.W": _np(rbm.W),
+                "param.b": _np(rbm.b), "param.c": _np(rbm.c)}
+
+    def torch_state():
+        dW, db, dc = th["grads"]
+        return {"grad.W": _np(dW), "grad.b": _np(db), "grad.c": _np(dc), "param.W": _np(tW),
+                "param.b": _np(tb), "param.c": _np(tc)}
+
+    return Case(dl_step, torch_step, dl_state, torch_state)
+
+
 # ------------------------------------------------------------------------------------ registry
 _TRAIN = ("nn.Module", "nn.Linear", "nn.ReLU", "nn.Sequential", "nn.functional.cross_entropy",
           "optim.SGD")
@@ -437,6 +522,8 @@ def all_workloads() -> list[Workload]:
           build_ce(128, 10), ("nn.functional.cross_entropy",)),
         W("ce1024x100_f32", "softmax cross-entropy fwd+bwd 1024x100", "float32", 1.0,
           build_ce(1024, 100), ("nn.functional.cross_entropy",)),
+        W("rbm_cd1_f32", "Bernoulli RBM CD-1 step 784x256, B64 (models.rbm)", "float32", 1.0,
+          build_rbm, ("models.rbm.RBM",)),
     ]
 
 

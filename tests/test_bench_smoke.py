@@ -135,3 +135,24 @@ def test_a_wrong_computation_is_reported_as_mismatch_and_not_timed(bench_runner)
     assert res["status"] == "mismatch"
     assert "grad.logits" in res["message"]
     assert "timing" not in res
+
+
+@pytest.mark.torch
+def test_rbm_cd1_workload_agrees_exactly_and_depends_on_the_shared_uniforms(bench_runner):
+    """The RBM CD-1 step compares gradients and updated parameters in float64 (full size); the
+    Bernoulli samples come from thresholding the same pre-drawn uniforms on both sides, so
+    replaying different uniforms on one side must break the agreement (negative control)."""
+    from bench.workloads import all_workloads, build_rbm, check
+
+    w = next(w for w in all_workloads() if w.name == "rbm_cd1_f32")
+    res = check(w, tiny=False)
+    assert res["ok"], res["problems"]
+    assert {"grad.W", "grad.b", "grad.c", "param.W", "param.b", "param.c"} <= set(res["compared"])
+    assert res["max_rel_error"] < 1e-12
+
+    def build_other_uniforms(dtype, tiny):
+        return build_rbm(dtype, tiny, dl_uniform_seed=7)
+
+    bad = type(w)("rbm_other_uniforms", "negative control", "float32", 1.0, build_other_uniforms,
+                  w.needs)
+    assert not check(bad, tiny=True)["ok"]

@@ -29,8 +29,21 @@ __all__ = ["RBM", "all_binary_states", "softplus", "sigmoid"]
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    """1 / (1 + exp(-x)), computed without overflow for large |x|."""
-    return np.exp(-np.logaddexp(0.0, -x))
+    """1 / (1 + exp(-x)), never NaN: for very negative x, exp(-x) overflows to inf and 1/inf = 0
+    exactly (the overflow warning is silenced); float32 stays float32.
+
+    Computed in place on one buffer (exp, +1, reciprocal: SIMD ufuncs, within an ulp or two of
+    exp(-logaddexp(0, -x)), which is ~90x slower because logaddexp is not vectorised).
+    """
+    x = np.asarray(x)
+    if x.dtype.kind != "f":
+        x = x.astype(np.float64)
+    with np.errstate(over="ignore"):
+        e = np.exp(-x)
+        if e.ndim == 0:
+            return 1.0 / (1.0 + e)
+        e += 1.0
+        return np.reciprocal(e, out=e)
 
 
 def softplus(x: np.ndarray) -> np.ndarray:
@@ -162,11 +175,21 @@ class RBM:
         standard). Returns ((dW, db, dc), v_neg) with v_neg the chain's new state.
         """
         v = self._v(v)
-        start = v if chain is None else self._v(chain, "chain")
-        v_neg = self.gibbs(start, k, rng)
-        eh_pos, eh_neg = self.p_h_given_v(v), self.p_h_given_v(v_neg)
+        eh_pos = self.p_h_given_v(v)
+        if chain is None and k >= 1:
+            # CD: the chain's first half-step samples h from this same p(h | v) (same draws as
+            # gibbs(v, k), which would compute it again)
+            h = (rng.random(eh_pos.shape) < eh_pos).astype(self.dtype)
+            v_neg = self.gibbs(self.sample_v(h, rng), k - 1, rng)
+        else:
+            v_neg = self.gibbs(v if chain is None else self._v(chain, "chain"), k, rng)
+        eh_neg = self.p_h_given_v(v_neg)
         n, m = v.shape[0], v_neg.shape[0]
-        dW = eh_pos.T @ v / n - eh_neg.T @ v_neg / m     # <h v^T>_data - <h v^T>_chain
+        dW = eh_pos.T @ v                                 # <h v^T>_data - <h v^T>_chain
+        dW /= n
+        neg = eh_neg.T @ v_neg
+        neg /= m
+        dW -= neg
         db = v.mean(axis=0) - v_neg.mean(axis=0)
         dc = eh_pos.mean(axis=0) - eh_neg.mean(axis=0)
         return (dW, db, dc), v_neg
