@@ -74,7 +74,7 @@ def pick(questions: list[Question], lang: str, *, topic: str | None = None,
         if not chosen:
             raise InterviewError("no answered question is due for review"
                                  + (f" ({what})" if what else "")
-                                 + "; run without --due to pick at random")
+                                 + "; pick at random instead")
         return chosen
     if not pool:
         raise InterviewError("no answered question matches" + (f" {what}" if what else ""))

@@ -10,6 +10,7 @@ Routes
 ``GET /map``                               the question map: topics -> questions, coloured by state
 ``GET /quiz?lang=&topic=``                 FSRS quiz: space reveals, keys 1-4 grade
 ``POST /quiz/review``                      grade a card (form: card_id, rating, lang, topic)
+``/interview...``                          mock interview (:mod:`dlproof.web.interview`)
 ``POST /api/run/{exp}?mode=&seed=``        start (or join) a background run -> job JSON
 ``GET /api/run/{exp}``                     job status JSON (progress, state, error)
 ``GET /api/quiz?lang=&topic=``             due/new counts and the next card, JSON
@@ -118,6 +119,9 @@ class Urls:
     def quiz(self) -> str:
         return "/quiz"
 
+    def interview(self) -> str:
+        return "/interview"
+
 
 def make_env() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
@@ -193,10 +197,14 @@ def create_app(questions: list[Question] | None = None, *, figures_root: Path | 
 
     practice_pages.register(app, env, page, error_page, study_path)
 
-    def study():
+    def study(client: str = "web"):
         from dlproof.study.store import StudyStore
 
-        return StudyStore(study_path, fuzz=fuzz, client="web")
+        return StudyStore(study_path, fuzz=fuzz, client=client)
+
+    from dlproof.web import interview
+
+    interview.register(app, page, error_page, _lang, lambda: study("web-interview"))
 
     # ---- errors ---------------------------------------------------------------------------
     @app.exception_handler(StarletteHTTPException)
