@@ -583,3 +583,21 @@ def test_mock_interview_in_chinese_fits_a_phone_and_skips_to_pitfalls(server, pa
     # a bad grade request from the page's form is a clear error, not a traceback
     resp = page.goto(server["url"] + "/interview/start?lang=zh&topic=nope")
     assert resp.status == 404 and "nope" in page.locator("main").inner_text()
+
+
+def test_index_shows_mastery_after_the_interview(server, page_factory):
+    """After the interviews above graded cards, the index shows the mastery plot and the topic's
+    mastery, fits a phone, and follows the language toggle."""
+    page = page_factory(PHONE)
+    page.goto(server["url"] + "/?lang=en")
+    block = page.locator("#mastery [data-cards=en]")
+    assert block.is_visible() and page.locator("#mastery [data-cards=zh]").is_hidden()
+    assert block.locator("svg.mastery-plot polyline").is_visible()
+    assert block.locator("svg.mastery-plot").bounding_box()["width"] <= PHONE["width"]
+    assert page.locator(".topic-mastery.l-en[data-topic=feedforward-backprop]").is_visible()
+    no_horizontal_scroll(page)
+    shot(page, "index-mastery-phone")
+    page.click("button[data-set-lang=zh]")
+    assert page.locator("#mastery [data-cards=zh]").is_visible() and block.is_hidden()
+    no_horizontal_scroll(page)
+    assert page.problems == []

@@ -234,9 +234,10 @@ def create_app(questions: list[Question] | None = None, *, figures_root: Path | 
     # ---- pages ------------------------------------------------------------------------------
     @app.get("/", response_class=HTMLResponse)
     def index_page(request: Request, lang: Literal["zh", "en"] | None = None):
-        topics, cov, statuses = views.index_data(bank.state().questions)
+        qs = bank.state().questions
+        topics, cov, statuses = views.index_data(qs)
         return page(request, "index.html", lang=lang, topics=topics, coverage=cov,
-                    statuses=statuses)
+                    statuses=statuses, mastery=views.mastery_data(qs, study_path))
 
     @app.get("/q/{qid}", response_class=HTMLResponse)
     def question_page(request: Request, qid: str, lang: Literal["zh", "en"] | None = None):
