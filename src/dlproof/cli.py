@@ -180,38 +180,86 @@ def search_command(
     _console().print(table)
 
 
+def _mastery(questions, lang: str, days: int = 30) -> dict:
+    """What the learner knows, from the FSRS store (:mod:`dlproof.study.progress`); a store
+    that does not exist yet is not created."""
+    from dlproof.store import DB_NAME, data_dir
+
+    empty = {"lang": lang, "topics": {}, "mastery": 0.0, "mastered": 0, "reviewed": 0,
+             "history": []}
+    path = data_dir() / DB_NAME
+    if not path.exists():
+        return empty
+    from dlproof.study import progress
+    from dlproof.study.store import StudyStore
+
+    with StudyStore(path, fuzz=False) as st:
+        rows = progress.topic_mastery(st, questions, lang)
+        hist = progress.history(st, questions, lang, days=days)
+    n = sum(r.questions for r in rows) or 1
+    return {"lang": lang, "topics": {r.topic: r for r in rows},
+            "mastery": sum(r.mastery * r.questions for r in rows) / n,
+            "mastered": sum(r.mastered for r in rows), "reviewed": sum(r.reviewed for r in rows),
+            "history": [{"date": p.at.date().isoformat(), "mastery": round(p.mastery, 4),
+                         "mastered": p.mastered} for p in hist]}
+
+
 @app.command()
-def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable coverage.")):
-    """Coverage per topic: answered / with experiment / claims verified."""
+def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable coverage."),
+           lang: Lang = typer.Option(Lang.zh, "--lang", "-l", help="Whose cards' mastery.")):
+    """Coverage per topic (answered / with experiment / claims verified) and your mastery per
+    topic from the spaced-repetition store, with its last 30 days."""
     from dlproof.handbook.claims import verified
     from dlproof.handbook.topics import TOPICS
 
     questions = _questions()
+    mastery = _mastery(questions, lang.value)
     rows = []
     for topic, (zh, en) in TOPICS.items():
         qs = [q for q in questions if q.topic == topic]
+        tm = mastery["topics"].get(topic)
         rows.append({
             "topic": topic, "title_zh": zh, "title_en": en, "questions": len(qs),
             "answered": sum(q.answered for q in qs),
             "with_experiment": sum(bool(q.experiments) for q in qs),
             "claims_verified": sum(q.answered and verified(q) for q in qs),
+            "mastery": round(tm.mastery, 4) if tm else 0.0,
+            "mastered": tm.mastered if tm else 0, "reviewed": tm.reviewed if tm else 0,
         })
     total = {k: sum(r[k] for r in rows)
              for k in ("questions", "answered", "with_experiment", "claims_verified")}
     if as_json:
-        typer.echo(json.dumps({"topics": rows, "total": total}, ensure_ascii=False, indent=1))
+        study = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in mastery.items()
+                 if k != "topics"}
+        typer.echo(json.dumps({"topics": rows, "total": total, "study": study},
+                              ensure_ascii=False, indent=1))
         return
     from rich.table import Table
 
+    from dlproof.study.progress import sparkline
+
     table = Table(title="dlproof coverage")
-    for col in ("topic", "questions", "answered", "with experiment", "claims verified"):
+    for col in ("topic", "questions", "answered", "with experiment", "claims verified",
+                "mastery"):
         table.add_column(col, justify="left" if col == "topic" else "right")
     for r in rows:
+        known = (f"{r['mastery'] * 100:.0f}% ({r['mastered']}/{r['questions']})"
+                 if r["reviewed"] else "[dim]—[/dim]")
         table.add_row(f"{r['title_en']} ({r['topic']})", str(r["questions"]), str(r["answered"]),
-                      str(r["with_experiment"]), str(r["claims_verified"]))
-    table.add_row("[bold]total[/bold]", *(f"[bold]{total[k]}[/bold]" for k in total))
+                      str(r["with_experiment"]), str(r["claims_verified"]), known)
+    table.add_row("[bold]total[/bold]", *(f"[bold]{total[k]}[/bold]" for k in total),
+                  f"[bold]{mastery['mastery'] * 100:.0f}% ({mastery['mastered']}/"
+                  f"{total['questions']})[/bold]")
     console = _console()
     console.print(table)
+    if mastery["reviewed"]:
+        hist = [p["mastery"] for p in mastery["history"]]
+        console.print(f"mastery, last {len(hist)} days: {sparkline(hist)} "
+                      f"{hist[-1] * 100:.0f}% (mean recall probability of your {lang.value} cards; "
+                      "mastered = in review with recall probability >= 90%)")
+    else:
+        console.print(f"mastery: no {lang.value} card reviewed yet; `dlproof quiz` or "
+                      "`dlproof interview` starts it.")
     console.print("claims verified = answered, and the latest result of every experiment it lists "
                   "(your cached run, else the snapshot shipped with dlproof) has all claims "
                   "holding (`dlproof check` measures them).")

@@ -96,3 +96,33 @@ def test_sparkline_and_svg():
     svg = progress.history_svg(pts)
     assert svg.startswith("<svg") and "polyline" in svg and "50%" in svg and "http" not in svg
     assert progress.history_svg([]).endswith("</svg>")
+
+
+def test_dlproof_status_shows_mastery_per_topic_and_its_history(questions):
+    """`dlproof status` reads the same store the quiz and the interview write."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from dlproof import cli
+
+    cli._register_extensions()
+    q = next(x for x in questions if x.answered)
+    with StudyStore(fuzz=False) as st:  # the default store of $DLPROOF_HOME
+        easy_three_times(st, q.id, "en", datetime.now(UTC) - timedelta(days=20))
+    r = CliRunner().invoke(cli.app, ["status", "--json", "--lang", "en"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    row = next(t for t in data["topics"] if t["topic"] == q.topic)
+    assert row["reviewed"] == 1 and row["mastered"] == 1
+    assert row["mastery"] == pytest.approx(
+        progress.question_retrievability(StudyStore(fuzz=False), questions, "en")[q.id][0]
+        / row["questions"], abs=1e-3)
+    assert data["study"]["lang"] == "en" and data["study"]["mastered"] == 1
+    hist = data["study"]["history"]
+    assert len(hist) == 30 and hist[0]["mastery"] == 0 and hist[-1]["mastery"] > 0
+    zh = json.loads(CliRunner().invoke(cli.app, ["status", "--json"]).output)
+    assert zh["study"]["reviewed"] == 0  # the zh cards are untouched
+    text = CliRunner().invoke(cli.app, ["status", "--lang", "en"]).output
+    assert "mastery" in text and "last 30 days" in text and "▁" in text
+    assert "no zh card reviewed yet" in CliRunner().invoke(cli.app, ["status"]).output

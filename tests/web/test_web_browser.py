@@ -514,3 +514,90 @@ def test_question_map_of_the_real_bank_on_a_desktop(real_server, page_factory):
     page.click("button.topic-focus[data-topic=optimization]")  # the same topic again: all back
     assert page.locator("#qmap").get_attribute("data-focus") is None
     assert page.problems == []
+
+
+# ---- the mock interview ---------------------------------------------------------------------------
+
+def test_mock_interview_with_keyboard(server, page_factory):
+    """Start from the form, the timer runs, type an answer, Esc leaves the box, space reveals the
+    short answer, then the follow-up, then the pitfalls; 2 grades into the FSRS store and the
+    summary shows the time, the grade and the weakest topic."""
+    page = page_factory(PHONE)
+    page.goto(server["url"] + "/interview?lang=en")
+    no_horizontal_scroll(page)
+    shot(page, "interview-setup-phone")
+    with page.expect_navigation():
+        page.click("#start-interview")
+    assert page.locator("#interview").get_attribute("data-card") == f"{ANSWERED}:en"
+    wait_math(page)
+    assert page.locator("#iv-short").is_hidden() and page.locator("#fu-1").is_hidden()
+    page.wait_for_function("document.getElementById('timer').textContent !== '0:00'",
+                           timeout=5_000)  # a running timer
+    page.click("#typed")
+    page.keyboard.type("p minus p p transpose 1")  # digits in the box are text, not grades
+    page.keyboard.press("Escape")
+    page.keyboard.press("Space")
+    assert page.locator("#iv-short").is_visible() and page.locator("#answered-in").is_visible()
+    assert page.locator("#iv-short mjx-container").count() >= 1
+    assert page.locator("#fu-1").is_hidden() and page.locator("#iv-pitfalls").is_hidden()
+    page.keyboard.press("Space")
+    assert page.locator("#fu-1").is_visible() and page.locator("#fu-1 mjx-container").count() >= 1
+    assert page.locator("#iv-pitfalls").is_hidden()
+    page.keyboard.press("Space")
+    assert page.locator("#iv-pitfalls").is_visible()
+    assert_math_rendered(page, at_least=3)
+    no_horizontal_scroll(page)
+    shot(page, "interview-revealed-phone")
+    with page.expect_navigation():
+        page.keyboard.press("2")
+    assert page.locator(f"#iv-summary tr[data-qid={ANSWERED}][data-grade='2']").is_visible()
+    assert page.locator("#iv-weakest li[data-topic=feedforward-backprop]").is_visible()
+    no_horizontal_scroll(page)
+    shot(page, "interview-summary-phone")
+    from dlproof.study.store import StudyStore
+
+    with StudyStore(server["study"]) as st:
+        last = st.logs()[-1]
+    assert (last["card_id"], last["rating"], last["client"]) == (f"{ANSWERED}:en", 2,
+                                                                 "web-interview")
+    assert last["review_duration"] >= 1000
+    page.click("button[data-set-lang=zh]")  # the page chrome follows the language toggle
+    assert page.locator("h1 .l-zh").is_visible() and page.locator("h1 .l-en").is_hidden()
+    assert page.problems == []
+
+
+def test_mock_interview_in_chinese_fits_a_phone_and_skips_to_pitfalls(server, page_factory):
+    page = page_factory(PHONE)
+    page.goto(server["url"] + "/interview/start?lang=zh&n=1")
+    wait_math(page)
+    assert "softmax" in page.locator("#iv-question").inner_text()
+    page.keyboard.press("Enter")
+    assert page.locator("#iv-short .answer").get_attribute("lang") == "zh"
+    page.keyboard.press("s")
+    assert page.locator("#iv-pitfalls").is_visible() and page.locator("#fu-1").is_hidden()
+    assert page.locator("#iv-pitfalls").inner_text().count("非对角") == 1
+    assert_math_rendered(page, at_least=3)
+    no_horizontal_scroll(page)
+    page.set_viewport_size(DESKTOP)
+    shot(page, "interview-zh-desktop")
+    # a bad grade request from the page's form is a clear error, not a traceback
+    resp = page.goto(server["url"] + "/interview/start?lang=zh&topic=nope")
+    assert resp.status == 404 and "nope" in page.locator("main").inner_text()
+
+
+def test_index_shows_mastery_after_the_interview(server, page_factory):
+    """After the interviews above graded cards, the index shows the mastery plot and the topic's
+    mastery, fits a phone, and follows the language toggle."""
+    page = page_factory(PHONE)
+    page.goto(server["url"] + "/?lang=en")
+    block = page.locator("#mastery [data-cards=en]")
+    assert block.is_visible() and page.locator("#mastery [data-cards=zh]").is_hidden()
+    assert block.locator("svg.mastery-plot polyline").is_visible()
+    assert block.locator("svg.mastery-plot").bounding_box()["width"] <= PHONE["width"]
+    assert page.locator(".topic-mastery.l-en[data-topic=feedforward-backprop]").is_visible()
+    no_horizontal_scroll(page)
+    shot(page, "index-mastery-phone")
+    page.click("button[data-set-lang=zh]")
+    assert page.locator("#mastery [data-cards=zh]").is_visible() and block.is_hidden()
+    no_horizontal_scroll(page)
+    assert page.problems == []

@@ -39,8 +39,12 @@ def badge(status: ClaimStatus | None, lang: str) -> str:
 
 def answer_markdown(question: Question, lang: str, statuses: list[ClaimStatus]) -> str:
     """The answer body prepared for rich's Markdown renderer."""
+    return terminal_markdown(question.answer[lang], lang, statuses)
+
+
+def terminal_markdown(body: str, lang: str, statuses: list[ClaimStatus]) -> str:
+    """Any part of an answer (Markdown) prepared for rich: claim badges, math as code."""
     by_ref = {(s.experiment_id, s.claim_id): s for s in statuses}
-    body = question.answer[lang]
     body = CLAIM_REF_RE.sub(lambda m: badge(by_ref.get((m.group(1), m.group(2))), lang), body)
     body = _DISPLAY_RE.sub(lambda m: "\n```latex\n" + m.group(1).strip() + "\n```\n", body)
     return _INLINE_RE.sub(lambda m: _code_span(m.group(1)), body)

@@ -1,4 +1,4 @@
-"""``dlproof quiz`` and ``dlproof export`` (registered on the main CLI by ``cli.py``).
+"""``dlproof quiz``, ``dlproof interview`` and ``dlproof export`` (registered on the main CLI by ``cli.py``).
 
 fsrs, genanki and the renderers are imported inside the commands, so ``dlproof --help`` stays fast.
 """
@@ -36,6 +36,33 @@ def register(app: typer.Typer) -> None:
             hint = f"; did you mean {', '.join(close)}?" if close else f"; one of {', '.join(TOPICS)}"
             raise typer.BadParameter(f"unknown topic {topic!r}{hint}", param_hint="--topic")
         run_quiz(all_questions(), lang, topic=topic or None, limit=limit)
+
+    @app.command("interview")
+    def interview(
+        lang: str = typer.Option("zh", "--lang", "-l", help="interview language: zh or en"),
+        topic: str = typer.Option("", "--topic", "-t", help="only this topic (see `dlproof list`)"),
+        difficulty: int = typer.Option(0, "--difficulty", "-d", min=0, max=3,
+                                       help="only this difficulty, 1-3 (0: any)"),
+        due: bool = typer.Option(False, "--due", help="the cards due for review, not at random"),
+        count: int = typer.Option(3, "--count", "-n", min=1, max=20, help="questions to ask"),
+        seed: int = typer.Option(None, "--seed", help="repeatable random pick"),
+    ) -> None:
+        """Mock interview: a timed question, then the short answer, the follow-ups one by one,
+        the pitfalls; grade yourself 1-4 (the same FSRS card as `dlproof quiz`)."""
+        from dlproof.handbook.loader import all_questions
+        from dlproof.study.interview import InterviewError, check_topic, run_interview
+
+        _check_lang(lang)
+        try:
+            check_topic(topic or None)
+        except InterviewError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--topic") from None
+        try:
+            run_interview(all_questions(), lang, topic=topic or None,
+                          difficulty=difficulty or None, due=due, count=count, seed=seed)
+        except InterviewError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
 
     export_app = typer.Typer(help="Export the handbook: an Anki deck or a static offline site.",
                              no_args_is_help=True)

@@ -151,7 +151,7 @@ class StaticUrls:
         return f"{self.up}static/{name}"
 
     def mathjax(self) -> str:
-        from dlproof.web.app import MATHJAX_SCRIPT
+        from dlproof.web.deps import MATHJAX_SCRIPT
 
         return f"{self.up}mathjax/{MATHJAX_SCRIPT}"
 
@@ -174,7 +174,7 @@ class StaticUrls:
 def export_html(out_dir: Path, questions: list[Question], lang: str = "zh") -> ExportSummary:
     from dlproof.store import figures_dir
     from dlproof.web import results, views
-    from dlproof.web.app import MATHJAX_SCRIPT, STATIC, make_env, mathjax_root
+    from dlproof.web.deps import MATHJAX_SCRIPT, STATIC, make_env, mathjax_root
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

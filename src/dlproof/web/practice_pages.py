@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
+
+from dlproof.web.deps import Deps, get_deps
+
+router = APIRouter()
 
 
 def _exercise_views(study_path: Path | None) -> dict[str, dict]:
@@ -33,24 +37,23 @@ def _exercise_views(study_path: Path | None) -> dict[str, dict]:
     return out
 
 
-def register(app: FastAPI, env, page, error_page, study_path: Path | None) -> None:
-    """Add the routes, and ``practice_for(qid)`` for the question page's template."""
+def practice_for(qid: str, study_path: Path | None) -> list[dict]:
+    """The exercises of question ``qid`` (for the question page's template)."""
+    return [v for v in _exercise_views(study_path).values() if v["ex"].question == qid]
 
-    def practice_for(qid: str) -> list[dict]:
-        return [v for v in _exercise_views(study_path).values() if v["ex"].question == qid]
 
-    env.globals["practice_for"] = practice_for
+@router.get("/practice", response_class=HTMLResponse)
+def practice_index(request: Request, deps: Deps = Depends(get_deps)):
+    return deps.page(request, "practice.html",
+                     exercises=list(_exercise_views(deps.study_path).values()))
 
-    @app.get("/practice", response_class=HTMLResponse)
-    def practice_index(request: Request):
-        return page(request, "practice.html", exercises=list(_exercise_views(study_path).values()))
 
-    @app.get("/practice/{exercise_id}", response_class=HTMLResponse)
-    def practice_page(request: Request, exercise_id: str):
-        views = _exercise_views(study_path)
-        if exercise_id not in views:
-            return error_page(request, 404, "Unknown exercise / 没有这个练习",
-                              f"No exercise has the id “{exercise_id[:100]}”.")
-        v = views[exercise_id]
-        q = app.state.bank.state().by_id.get(v["ex"].question)
-        return page(request, "exercise.html", e=v, q=q)
+@router.get("/practice/{exercise_id}", response_class=HTMLResponse)
+def practice_page(request: Request, exercise_id: str, deps: Deps = Depends(get_deps)):
+    views = _exercise_views(deps.study_path)
+    if exercise_id not in views:
+        return deps.error_page(request, 404, "Unknown exercise / 没有这个练习",
+                               f"No exercise has the id “{exercise_id[:100]}”.")
+    v = views[exercise_id]
+    q = deps.bank.state().by_id.get(v["ex"].question)
+    return deps.page(request, "exercise.html", e=v, q=q)

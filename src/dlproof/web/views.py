@@ -152,3 +152,33 @@ def suggestions(word: str, questions: list[Question], n: int = 5) -> list[Questi
                    if len(part) > 3):
                 seen.setdefault(q.id, q)
     return list(seen.values())[:n]
+
+
+def mastery_data(questions: list[Question], study_path: Path | None, days: int = 30) -> dict | None:
+    """Per language: what the learner knows now, from the FSRS store (:mod:`dlproof.study.progress`):
+    ``{lang: {"topics": {topic: TopicMastery}, "mastery": mean R over all cards, "mastered",
+    "reviewed", "svg": the last ``days`` days as an inline SVG}}``; None when the store cannot
+    be read (the page then leaves the block out)."""
+    import sqlite3
+
+    from dlproof.study import progress
+    from dlproof.study.store import StudyStore
+
+    try:
+        with StudyStore(study_path, fuzz=False) as st:
+            out = {}
+            for lang in LANGS:
+                rows = progress.topic_mastery(st, questions, lang)
+                hist = progress.history(st, questions, lang, days=days)
+                n = sum(r.questions for r in rows) or 1
+                out[lang] = {
+                    "topics": {r.topic: r for r in rows},
+                    "mastery": sum(r.mastery * r.questions for r in rows) / n,
+                    "mastered": sum(r.mastered for r in rows),
+                    "reviewed": sum(r.reviewed for r in rows),
+                    "total": sum(r.questions for r in rows),
+                    "svg": progress.history_svg(hist),
+                }
+            return out
+    except (sqlite3.Error, OSError):
+        return None
