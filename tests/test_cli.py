@@ -115,7 +115,8 @@ def test_status_counts_every_question():
 
 def test_help_lists_every_command():
     out = invoke("--help").output
-    for command in ("list", "show", "search", "status", "run", "check", "serve", "quiz", "export"):
+    for command in ("list", "show", "search", "status", "run", "check", "serve", "quiz", "export",
+                    "interview", "practice", "grade"):
         assert command in out
 
 
