@@ -45,13 +45,19 @@ def test_show_prints_title_and_seed_line_in_english():
     assert "softmax函数导数的推导" in result.output
 
 
-def test_show_unanswered_question_says_so_plainly():
-    from dlproof.handbook.loader import all_questions
+def test_show_unanswered_question_says_so_plainly(tmp_path, monkeypatch):
+    """Every question of the bank is answered now, so strip one answer in a copy of the bank."""
+    from dlproof.handbook import loader
 
-    unanswered = next(q for q in all_questions() if not q.answered)
-    out = invoke("show", unanswered.id, "--lang", "en").output
+    src = loader.questions_dir() / "batchnorm.md"
+    text = src.read_text(encoding="utf-8")
+    front = text[: text.index("\n# zh")] + "\n"  # TOML metadata only: an unanswered question
+    (tmp_path / "batchnorm.md").write_text(front, encoding="utf-8")
+    monkeypatch.setattr(loader, "questions_dir", lambda: tmp_path)
+    assert not loader.load_one("batchnorm").answered
+    out = invoke("show", "batchnorm", "--lang", "en").output
     assert "Not answered yet" in out
-    assert "这道题还没有解答" in invoke("show", unanswered.id).output
+    assert "这道题还没有解答" in invoke("show", "batchnorm").output
 
 
 def test_show_unknown_id_suggests_the_closest():

@@ -100,7 +100,7 @@ def export_anki(out: Path, questions: list[Question], langs=LANGS) -> ExportSumm
         for lang in langs:
             fig_html = "".join(
                 f'<figure><img src="{name}"><figcaption>'
-                f'{f["caption_zh"] if lang == "zh" else f["caption_en"]}</figcaption></figure>'
+                f'{_html.escape(f["caption_zh"] if lang == "zh" else f["caption_en"])}</figcaption></figure>'
                 for name, f in figs)
             note = genanki.Note(
                 model=model,
