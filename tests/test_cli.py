@@ -45,6 +45,18 @@ def test_show_prints_title_and_seed_line_in_english():
     assert "softmax函数导数的推导" in result.output
 
 
+def test_show_claims_table_keeps_whole_claim_ids_at_80_columns():
+    # A reader copies the id from this table to rerun the claim: it must never be cut to "...".
+    result = runner.invoke(cli.app, ["show", "dl-applications-models", "--lang", "en"],
+                           env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    first_cells = [line.split("│")[1].strip() for line in result.output.splitlines()
+                   if line.startswith("│") and line.count("│") >= 6]
+    assert first_cells, result.output
+    assert not any("…" in cell for cell in first_cells)
+    assert "inductive-bias-match/cnn-beats-mlp-on-images" in "".join(first_cells)
+
+
 def test_show_unanswered_question_says_so_plainly(tmp_path, monkeypatch):
     """Every question of the bank is answered now, so strip one answer in a copy of the bank."""
     from dlproof.handbook import loader

@@ -85,12 +85,14 @@ def render(question: Question, lang: str, statuses: list[ClaimStatus], console,
         return
     console.print(Markdown(answer_markdown(question, lang, statuses), code_theme="ansi_dark"))
     if statuses:
+        # overflow="fold": in a narrow terminal long claim ids and formulas break across
+        # lines instead of being cut to "…" (the reader needs the whole id to run it).
         table = Table(title="实测结论" if zh else "Measured claims", title_justify="left")
-        table.add_column("claim", style="cyan")
-        table.add_column("陈述" if zh else "statement")
-        table.add_column("实测值" if zh else "measured", justify="right")
-        table.add_column("判据" if zh else "criterion")
-        table.add_column("结果" if zh else "verdict")
+        table.add_column("claim", style="cyan", overflow="fold")
+        table.add_column("陈述" if zh else "statement", overflow="fold")
+        table.add_column("实测值" if zh else "measured", justify="right", overflow="fold")
+        table.add_column("判据" if zh else "criterion", overflow="fold")
+        table.add_column("结果" if zh else "verdict", overflow="fold")
         for s in statuses:
             if s.holds is None:
                 table.add_row(f"{s.experiment_id}/{s.claim_id}", "", "—", "",
